@@ -1,0 +1,313 @@
+// Package settings serves the Settings API (/settings/v2) and the Dispatch
+// API's teams and zones (/dispatch/v2), wire-compatible with the published
+// documents, plus crewid's extensions in the same style.
+package settings
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"crewid"
+	"crewid/api"
+	"crewid/org"
+	"crewid/people"
+	"crewid/store"
+)
+
+// Authenticator turns a request's credentials into a caller.
+type Authenticator interface {
+	// Authenticate checks a bearer token and, for applications, the
+	// application key sent with it.
+	Authenticate(ctx context.Context, token, appKey string) (api.Caller, error)
+}
+
+// Handler serves the Settings and Dispatch APIs.
+type Handler struct {
+	Store  store.Store
+	People *people.Service
+	Org    *org.Service
+	Auth   Authenticator
+	Now    func() time.Time
+}
+
+// Route is one operation: its pattern, the application scope it needs and
+// the handler. Every route is listed in Routes so access rules can be
+// checked route by route.
+type Route struct {
+	Method  string
+	Pattern string
+	Scope   string
+	Handle  func(w http.ResponseWriter, r *http.Request, c api.Caller)
+}
+
+// Scopes an application token may carry for these APIs.
+const (
+	ScopePeopleRead    = "people.read"
+	ScopePeopleWrite   = "people.write"
+	ScopeRoles         = "roles"
+	ScopeSettingsRead  = "settings.read"
+	ScopeSettingsWrite = "settings.write"
+)
+
+const (
+	settingsBase = "/settings/v2/tenant/{tenant}"
+	dispatchBase = "/dispatch/v2/tenant/{tenant}"
+)
+
+// Routes lists every operation served.
+func (h *Handler) Routes() []Route {
+	return []Route{
+		{"GET", settingsBase + "/employees", ScopePeopleRead, h.listPeople(crewid.KindEmployee)},
+		{"POST", settingsBase + "/employees", ScopePeopleWrite, h.createPerson(crewid.KindEmployee)},
+		{"GET", settingsBase + "/employees/{id}", ScopePeopleRead, h.getPerson(crewid.KindEmployee)},
+		{"PATCH", settingsBase + "/employees/{id}", ScopePeopleWrite, h.updatePerson(crewid.KindEmployee)},
+		{"POST", settingsBase + "/employees/{id}/account-actions", ScopePeopleWrite, h.accountAction(crewid.KindEmployee)},
+		{"POST", settingsBase + "/employees/account-actions", ScopePeopleWrite, h.bulkAccountAction(crewid.KindEmployee)},
+		{"GET", settingsBase + "/export/employees", ScopePeopleRead, h.exportPeople(crewid.KindEmployee)},
+
+		{"GET", settingsBase + "/technicians", ScopePeopleRead, h.listPeople(crewid.KindTechnician)},
+		{"POST", settingsBase + "/technicians", ScopePeopleWrite, h.createPerson(crewid.KindTechnician)},
+		{"GET", settingsBase + "/technicians/{id}", ScopePeopleRead, h.getPerson(crewid.KindTechnician)},
+		{"PATCH", settingsBase + "/technicians/{id}", ScopePeopleWrite, h.updatePerson(crewid.KindTechnician)},
+		{"POST", settingsBase + "/technicians/{id}/account-actions", ScopePeopleWrite, h.accountAction(crewid.KindTechnician)},
+		{"POST", settingsBase + "/technicians/account-actions", ScopePeopleWrite, h.bulkAccountAction(crewid.KindTechnician)},
+		{"GET", settingsBase + "/export/technicians", ScopePeopleRead, h.exportPeople(crewid.KindTechnician)},
+
+		{"GET", settingsBase + "/user-roles", ScopePeopleRead, h.listRoles},
+		{"POST", settingsBase + "/user-roles", ScopeRoles, h.createRole},
+		{"GET", settingsBase + "/user-roles/{id}", ScopePeopleRead, h.getRole},
+		{"PATCH", settingsBase + "/user-roles/{id}", ScopeRoles, h.updateRole},
+		{"DELETE", settingsBase + "/user-roles/{id}", ScopeRoles, h.deleteRole},
+		{"GET", settingsBase + "/permissions", ScopePeopleRead, h.listPermissions},
+
+		{"GET", settingsBase + "/business-units", ScopeSettingsRead, h.listBusinessUnits},
+		{"POST", settingsBase + "/business-units", ScopeSettingsWrite, h.createBusinessUnit},
+		{"GET", settingsBase + "/business-units/{id}", ScopeSettingsRead, h.getBusinessUnit},
+		{"PATCH", settingsBase + "/business-units/{id}", ScopeSettingsWrite, h.updateBusinessUnit},
+		{"DELETE", settingsBase + "/business-units/{id}", ScopeSettingsWrite, h.deleteBusinessUnit},
+		{"GET", settingsBase + "/export/business-units", ScopeSettingsRead, h.exportBusinessUnits},
+
+		{"GET", settingsBase + "/tag-types", ScopeSettingsRead, h.listTagTypes},
+		{"POST", settingsBase + "/tag-types", ScopeSettingsWrite, h.createTagType},
+		{"GET", settingsBase + "/tag-types/{id}", ScopeSettingsRead, h.getTagType},
+		{"PATCH", settingsBase + "/tag-types/{id}", ScopeSettingsWrite, h.updateTagType},
+		{"GET", settingsBase + "/export/tag-types", ScopeSettingsRead, h.exportTagTypes},
+
+		{"GET", settingsBase + "/custom-field-types", ScopeSettingsRead, h.listCustomFieldTypes},
+		{"POST", settingsBase + "/custom-field-types", ScopeSettingsWrite, h.createCustomFieldType},
+		{"GET", settingsBase + "/custom-field-types/{id}", ScopeSettingsRead, h.getCustomFieldType},
+		{"PATCH", settingsBase + "/custom-field-types/{id}", ScopeSettingsWrite, h.updateCustomFieldType},
+
+		{"GET", dispatchBase + "/teams", ScopeSettingsRead, h.listTeams},
+		{"POST", dispatchBase + "/teams", ScopeSettingsWrite, h.createTeam},
+		{"GET", dispatchBase + "/teams/{id}", ScopeSettingsRead, h.getTeam},
+		{"DELETE", dispatchBase + "/teams/{id}", ScopeSettingsWrite, h.deleteTeam},
+
+		{"GET", dispatchBase + "/zones", ScopeSettingsRead, h.listZones},
+		{"POST", dispatchBase + "/zones", ScopeSettingsWrite, h.createZone},
+		{"GET", dispatchBase + "/zones/{id}", ScopeSettingsRead, h.getZone},
+		{"PATCH", dispatchBase + "/zones/{id}", ScopeSettingsWrite, h.updateZone},
+		{"DELETE", dispatchBase + "/zones/{id}", ScopeSettingsWrite, h.deleteZone},
+	}
+}
+
+// Register adds every route to mux behind authentication.
+func (h *Handler) Register(mux *http.ServeMux) {
+	for _, rt := range h.Routes() {
+		mux.Handle(rt.Method+" "+rt.Pattern, h.guard(rt))
+	}
+}
+
+// guard authenticates the caller, checks the tenant in the path and the
+// route's scope, then runs the route.
+func (h *Handler) guard(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		caller, err := h.authenticate(r)
+		if err != nil {
+			api.WriteError(w, r, err)
+			return
+		}
+		tenant, err := strconv.ParseInt(r.PathValue("tenant"), 10, 64)
+		if err != nil || tenant <= 0 {
+			api.WriteError(w, r, crewid.FieldError("tenant", "The tenant must be a positive whole number."))
+			return
+		}
+		if tenant != caller.TenantID {
+			// Another tenant's data does not exist for this caller.
+			api.WriteError(w, r, crewid.Errorf(crewid.NotFound, "Tenant %d was not found.", tenant))
+			return
+		}
+		if caller.Scopes != nil && !hasScope(caller.Scopes, rt.Scope) {
+			api.WriteError(w, r, crewid.Errorf(crewid.Forbidden, "The application's token lacks the %q scope.", rt.Scope))
+			return
+		}
+		caller.Actor.IP, caller.Actor.UserAgent = clientIP(r), truncate(r.UserAgent(), 500)
+		rt.Handle(w, r.WithContext(api.WithCaller(r.Context(), caller)), caller)
+	})
+}
+
+func (h *Handler) authenticate(r *http.Request) (api.Caller, error) {
+	token := strings.TrimSpace(r.Header.Get("Authorization"))
+	if len(token) > 7 && strings.EqualFold(token[:7], "bearer ") {
+		token = strings.TrimSpace(token[7:])
+	}
+	if token == "" {
+		return api.Caller{}, crewid.Errorf(crewid.Unauthenticated, "An access token is required (Authorization: Bearer TOKEN).")
+	}
+	appKey := r.Header.Get("ST-App-Key")
+	if appKey == "" {
+		appKey = r.Header.Get("App-Key")
+	}
+	if appKey == "" {
+		appKey = r.URL.Query().Get("servicetitanapplicationkey")
+	}
+	return h.Auth.Authenticate(r.Context(), token, appKey)
+}
+
+func hasScope(scopes []string, want string) bool {
+	for _, s := range scopes {
+		if s == want {
+			return true
+		}
+	}
+	return false
+}
+
+// clientIP is the address of the client as the server sees it.
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i >= 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// pathID reads the {id} path parameter.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, crewid.FieldError("id", "The id must be a positive whole number.")
+	}
+	return id, nil
+}
+
+// paginated is the list envelope.
+type paginated[T any] struct {
+	Page       int  `json:"page"`
+	PageSize   int  `json:"pageSize"`
+	HasMore    bool `json:"hasMore"`
+	TotalCount *int `json:"totalCount"`
+	Data       []T  `json:"data"`
+}
+
+func toPaginated[S, T any](q store.ListQuery, page store.Page[S], conv func(S) T) paginated[T] {
+	out := paginated[T]{Page: q.Page, PageSize: q.PageSize, HasMore: page.HasMore, Data: make([]T, len(page.Items))}
+	if q.IncludeTotal {
+		total := page.Total
+		out.TotalCount = &total
+	}
+	for i, item := range page.Items {
+		out.Data[i] = conv(item)
+	}
+	return out
+}
+
+// exported is the export envelope.
+type exported[T any] struct {
+	HasMore      bool   `json:"hasMore"`
+	ContinueFrom string `json:"continueFrom"`
+	Data         []T    `json:"data"`
+}
+
+func toExported[S, T any](b store.Batch[S], conv func(S) T) exported[T] {
+	out := exported[T]{HasMore: b.HasMore, ContinueFrom: continuationToken(b.LastSeq), Data: make([]T, len(b.Items))}
+	for i, item := range b.Items {
+		out.Data[i] = conv(item)
+	}
+	return out
+}
+
+// Continuation tokens are opaque to clients: a version and the change
+// number to resume after.
+func continuationToken(seq int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("c1." + strconv.FormatInt(seq, 10)))
+}
+
+// exportQuery reads "from": a continuation token, or a date to start from.
+func exportQuery(r *http.Request) (store.ExportQuery, error) {
+	q := api.NewQuery(r.URL.Query())
+	from := q.String("from")
+	_ = q.Bool("includeRecentChanges") // every change is already included as soon as it commits
+	eq := store.ExportQuery{Limit: 1000}
+	if err := q.Err(); err != nil {
+		return eq, err
+	}
+	if from == "" {
+		return eq, nil
+	}
+	if raw, err := base64.RawURLEncoding.DecodeString(from); err == nil {
+		if rest, ok := strings.CutPrefix(string(raw), "c1."); ok {
+			if seq, err := strconv.ParseInt(rest, 10, 64); err == nil && seq >= 0 {
+				eq.AfterSeq = seq
+				return eq, nil
+			}
+		}
+	}
+	t, err := api.ParseTime(from)
+	if err != nil {
+		return eq, crewid.FieldError("from", "Must be a continuation token from an earlier export, or a date such as 2020-01-01.")
+	}
+	eq.ModifiedOnOrAfter = t
+	return eq, nil
+}
+
+// Small conversions between domain zero values and JSON nulls.
+
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func opt(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func optID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

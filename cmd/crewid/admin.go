@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"crewid"
+	"crewid/access"
+	"crewid/people"
+	"crewid/server"
+)
+
+// operator is the platform operator using this command line.
+var operator = crewid.Actor{Type: crewid.ActorOperator, Name: "crewid command line"}
+
+// newAdminServer opens the database and builds the services for a one-off
+// command. Messages stay in the local outbox unless delivery is configured.
+func newAdminServer(ctx context.Context, db dbFlags) (*server.Server, func(), error) {
+	st, _, err := db.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	publicURL := os.Getenv("CREWID_PUBLIC_URL")
+	if publicURL == "" {
+		addr := os.Getenv("CREWID_ADDR")
+		if addr == "" {
+			addr = "127.0.0.1:8080"
+		}
+		publicURL = "http://" + addr
+	}
+	environment := os.Getenv("CREWID_ENVIRONMENT")
+	if environment == "" {
+		environment = "integration"
+	}
+	srv := server.New(server.Config{
+		Store:       st,
+		PublicURL:   publicURL,
+		Environment: environment,
+		LocalOutbox: os.Getenv("CREWID_SMTP_URL") == "" && os.Getenv("CREWID_SMS_URL") == "",
+	})
+	return srv, func() { st.Close() }, nil
+}
+
+// createTenantWithAdmin creates a company and its first administrator, an
+// office employee holding the Administrator role. With a password the
+// account is ready (the operator chose it); without, an invitation is sent.
+func createTenantWithAdmin(ctx context.Context, srv *server.Server, name, adminName, login, email, password string) (crewid.Tenant, crewid.Person, error) {
+	tenant, roles, err := srv.Org.CreateTenant(ctx, operator, name)
+	if err != nil {
+		return crewid.Tenant{}, crewid.Person{}, err
+	}
+	var adminRole int64
+	for _, r := range roles {
+		if r.BuiltIn == access.KeyAdministrator {
+			adminRole = r.ID
+		}
+	}
+	setup := people.AccountSetup{Method: people.SendInvite}
+	if password != "" {
+		setup = people.AccountSetup{Method: people.AssignLoginAndPassword, Login: login, Password: password, OwnChoice: true}
+	}
+	admin, err := srv.People.Create(ctx, operator, crewid.Person{
+		TenantID: tenant.ID, Kind: crewid.KindEmployee, Name: adminName, Email: email,
+		RoleIDs: []int64{adminRole}, Positions: []string{"Administrator"},
+	}, setup)
+	if err != nil {
+		return tenant, crewid.Person{}, fmt.Errorf("tenant %d was created, but its administrator was not: %w", tenant.ID, err)
+	}
+	return tenant, admin, nil
+}
+
+func tenantCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("tenant create", stderr)
+	db := addDBFlags(fs)
+	name := fs.String("name", "", "company name (required)")
+	login := fs.String("admin-login", "", "the administrator's login (required)")
+	email := fs.String("admin-email", "", "the administrator's email (required)")
+	adminName := fs.String("admin-name", "", "the administrator's name (default: the login)")
+	password := fs.String("admin-password", "", "the administrator's password; without it an invitation is sent")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	var missing []string
+	for flagName, v := range map[string]string{"--name": *name, "--admin-login": *login, "--admin-email": *email} {
+		if strings.TrimSpace(v) == "" {
+			missing = append(missing, flagName)
+		}
+	}
+	if len(missing) > 0 {
+		return usageError("missing " + strings.Join(missing, ", "))
+	}
+	if *adminName == "" {
+		*adminName = *login
+	}
+	srv, closeDB, err := newAdminServer(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	tenant, admin, err := createTenantWithAdmin(ctx, srv, *name, *adminName, *login, *email, *password)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(map[string]int64{"tenantId": tenant.ID, "userId": admin.UserID})
+}
+
+func appCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("app create", stderr)
+	db := addDBFlags(fs)
+	tenant := fs.String("tenant", "", "tenant id (required)")
+	name := fs.String("name", "", "application name (required)")
+	scopes := fs.String("scopes", "", "comma- or space-separated scopes (default: all)")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	tenantID, err := strconv.ParseInt(*tenant, 10, 64)
+	if err != nil || tenantID <= 0 {
+		return usageError("--tenant must be a tenant id")
+	}
+	if strings.TrimSpace(*name) == "" {
+		return usageError("missing --name")
+	}
+	srv, closeDB, err := newAdminServer(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if _, err := srv.Config.Store.Tenant(ctx, tenantID); err != nil {
+		return fmt.Errorf("tenant %d: %w", tenantID, err)
+	}
+	app, secret, err := srv.Apps.Create(ctx, operator, tenantID, *name, strings.FieldsFunc(*scopes, func(r rune) bool {
+		return r == ',' || r == ' '
+	}))
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(appCredentials{AppID: app.ID, AppKey: app.AppKey, ClientID: app.ClientID, ClientSecret: secret})
+}
+
+type appCredentials struct {
+	AppID        int64  `json:"appId"`
+	AppKey       string `json:"appKey"`
+	ClientID     string `json:"clientId"`
+	ClientSecret string `json:"clientSecret"`
+}
+
+// bootstrapDemo fills an empty database with a demo company, its
+// administrator and one application, and prints how to use them. It does
+// nothing once any tenant exists, so the secrets are printed only once.
+func bootstrapDemo(ctx context.Context, srv *server.Server, publicURL string, stdout io.Writer) error {
+	tenants, err := srv.Config.Store.Tenants(ctx)
+	if err != nil || len(tenants) > 0 {
+		return err
+	}
+	password := generatePassword()
+	tenant, admin, err := createTenantWithAdmin(ctx, srv, "Demo Heating & Plumbing", "Demo Administrator", "admin", "admin@demo.example", password)
+	if err != nil {
+		return err
+	}
+	app, secret, err := srv.Apps.Create(ctx, operator, tenant.ID, "Demo integration", nil)
+	if err != nil {
+		return err
+	}
+	base := strings.TrimRight(publicURL, "/")
+	fmt.Fprintf(stdout, `
+crewid created a demo company (shown only this once; keep what you need):
+
+  tenant id        %d
+  administrator    login %q, password %q (user id %d)
+  application      appKey %s
+                   clientId %s
+                   clientSecret %s
+
+First API call:
+
+  TOKEN=$(curl -s %s/connect/token -d grant_type=client_credentials \
+      -d client_id=%s -d client_secret=%s | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+  curl -s -H "Authorization: Bearer $TOKEN" -H "ST-App-Key: %s" \
+      %s/settings/v2/tenant/%d/employees
+
+`, tenant.ID, admin.Account.Login, password, admin.UserID, app.AppKey, app.ClientID, secret,
+		base, app.ClientID, secret, app.AppKey, base, tenant.ID)
+	return nil
+}
+
+// generatePassword makes a random password that meets the password rules.
+func generatePassword() string {
+	const letters = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = letters[int(b[i])%len(letters)]
+	}
+	// Four groups, and a guaranteed upper, lower and digit.
+	return string(b[0:5]) + "-" + string(b[5:10]) + "-" + string(b[10:15]) + "-Qz7" + string(b[15:18])
+}

@@ -1,0 +1,127 @@
+// Command crewid runs the people-and-accounts service and administers it.
+//
+//	crewid [serve]       run the server (the default)
+//	crewid migrate       bring the database schema up to date
+//	crewid tenant create create a company and its first administrator
+//	crewid app create    register an API application for a company
+//
+// Every flag can also be set by the environment variable named in its help.
+// This is the only package that reads flags or the environment.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"crewid"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "crewid:", describe(err))
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+const usage = `crewid: the people-and-accounts service of field-service companies.
+
+Usage:
+  crewid [serve] [flags]     run the server (default)
+  crewid migrate [flags]     bring the database schema up to date
+  crewid tenant create --name NAME --admin-login LOGIN --admin-email EMAIL [--admin-password P]
+  crewid app create --tenant N --name NAME [--scopes a,b]
+
+Run "crewid COMMAND -h" for the flags of a command.
+`
+
+// run dispatches to a command; it is main without the process around it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return serve(ctx, args, stdout, stderr)
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return migrate(ctx, args[1:], stdout, stderr)
+	case "tenant":
+		if len(args) > 1 && args[1] == "create" {
+			return tenantCreate(ctx, args[2:], stdout, stderr)
+		}
+	case "app":
+		if len(args) > 1 && args[1] == "create" {
+			return appCreate(ctx, args[2:], stdout, stderr)
+		}
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError("unknown command: " + strings.Join(args, " "))
+}
+
+// usageError is a mistake in the command line.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+func exitCode(err error) int {
+	var u usageError
+	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	return 1
+}
+
+// describe renders an error for the terminal, with field errors spelled out.
+func describe(err error) string {
+	var e *crewid.Error
+	if errors.As(err, &e) {
+		return e.Error()
+	}
+	return err.Error()
+}
+
+// flagSet makes a FlagSet whose flags default to environment variables.
+type flagSet struct {
+	*flag.FlagSet
+}
+
+func newFlagSet(name string, stderr io.Writer) flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return flagSet{fs}
+}
+
+// str defines a string flag with an environment variable fallback.
+func (fs flagSet) str(name, env, def, help string) *string {
+	if v, ok := os.LookupEnv(env); ok && env != "" {
+		def = v
+	}
+	if env != "" {
+		help += " (env " + env + ")"
+	}
+	return fs.String(name, def, help)
+}
+
+// parse parses args and refuses stray positional arguments.
+func (fs flagSet) parse(args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument: " + fs.Arg(0))
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"crewid/server"
+	"crewid/store"
+	"crewid/store/postgres"
+	"crewid/store/sqlite"
+)
+
+const defaultDatabase = "sqlite:./crewid-data/crewid.db"
+
+// dbFlags are the flags every command that opens the database shares.
+type dbFlags struct {
+	database *string
+}
+
+func addDBFlags(fs flagSet) dbFlags {
+	return dbFlags{database: fs.str("database", "CREWID_DATABASE_URL", defaultDatabase,
+		"database: sqlite:PATH or postgres://user@host:port/db")}
+}
+
+// open opens and migrates the database named by the flags.
+func (f dbFlags) open(ctx context.Context) (store.Store, bool, error) {
+	st, isSQLite, err := openDatabase(ctx, *f.database)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, false, fmt.Errorf("migrate: %w", err)
+	}
+	return st, isSQLite, nil
+}
+
+func openDatabase(ctx context.Context, dsn string) (store.Store, bool, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
+		if path == "" {
+			return nil, false, usageError("--database sqlite: needs a file path, e.g. sqlite:./crewid-data/crewid.db")
+		}
+		st, err := sqlite.Open(path)
+		return st, true, err
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		st, err := postgres.Open(ctx, dsn)
+		return st, false, err
+	}
+	return nil, false, usageError("--database must be sqlite:PATH or postgres://…")
+}
+
+// serveConfig is everything serve reads from flags and the environment.
+type serveConfig struct {
+	addr, publicURL, environment string
+	smtpURL, smsURL              string
+	signinRate                   int
+	lockoutThreshold             int
+	lockoutDuration              time.Duration
+	allowPrivateWebhooks         bool
+}
+
+func parseServeFlags(args []string, stderr io.Writer) (serveConfig, dbFlags, error) {
+	fs := newFlagSet("serve", stderr)
+	db := addDBFlags(fs)
+	addr := fs.str("addr", "CREWID_ADDR", "127.0.0.1:8080", "address to listen on")
+	publicURL := fs.str("public-url", "CREWID_PUBLIC_URL", "", "base URL of links in messages (default http://ADDR)")
+	smtp := fs.str("smtp", "CREWID_SMTP_URL", "", "SMTP server, smtp://user:pass@host:port (unset: local outbox)")
+	sms := fs.str("sms", "CREWID_SMS_URL", "", "base URL of a Twilio-compatible Messages API (unset: local outbox)")
+	env := fs.str("environment", "CREWID_ENVIRONMENT", "integration", "production or integration")
+	rate := fs.str("signin-rate", "CREWID_SIGNIN_RATE", "60", "sign-in and reset attempts per minute per client address (0 = off)")
+	threshold := fs.str("lockout-threshold", "CREWID_LOCKOUT_THRESHOLD", "10", "failed sign-ins that lock an account")
+	duration := fs.str("lockout-duration", "CREWID_LOCKOUT_DURATION", "30m", "how long a lock lasts")
+	private := fs.str("allow-private-webhooks", "CREWID_ALLOW_PRIVATE_WEBHOOKS", "false", "allow webhook URLs on loopback or private addresses")
+	if err := fs.parse(args); err != nil {
+		return serveConfig{}, db, err
+	}
+	cfg := serveConfig{addr: *addr, publicURL: *publicURL, environment: *env, smtpURL: *smtp, smsURL: *sms}
+	var problems []string
+	if _, _, err := net.SplitHostPort(cfg.addr); err != nil {
+		problems = append(problems, "--addr must be host:port")
+	}
+	if cfg.environment != "production" && cfg.environment != "integration" {
+		problems = append(problems, "--environment must be production or integration")
+	}
+	if cfg.publicURL == "" {
+		cfg.publicURL = "http://" + cfg.addr
+	}
+	if u, err := url.Parse(cfg.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, "--public-url must be an http(s) URL")
+	}
+	if cfg.smtpURL != "" {
+		if u, err := url.Parse(cfg.smtpURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			problems = append(problems, "--smtp must be smtp://user:pass@host:port")
+		}
+	}
+	if cfg.smsURL != "" {
+		if u, err := url.Parse(cfg.smsURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, "--sms must be an http(s) URL")
+		}
+	}
+	var err error
+	if cfg.signinRate, err = strconv.Atoi(*rate); err != nil || cfg.signinRate < 0 {
+		problems = append(problems, "--signin-rate must be a whole number, 0 or more")
+	}
+	if cfg.lockoutThreshold, err = strconv.Atoi(*threshold); err != nil || cfg.lockoutThreshold < 1 {
+		problems = append(problems, "--lockout-threshold must be a whole number, 1 or more")
+	}
+	if cfg.lockoutDuration, err = time.ParseDuration(*duration); err != nil || cfg.lockoutDuration <= 0 {
+		problems = append(problems, "--lockout-duration must be a duration such as 30m")
+	}
+	if cfg.allowPrivateWebhooks, err = strconv.ParseBool(*private); err != nil {
+		problems = append(problems, "--allow-private-webhooks must be true or false")
+	}
+	if len(problems) > 0 {
+		return cfg, db, usageError(strings.Join(problems, "; "))
+	}
+	return cfg, db, nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, db, err := parseServeFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	slog.SetDefault(logger)
+
+	st, isSQLite, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	srv := server.New(server.Config{
+		Store:       st,
+		PublicURL:   cfg.publicURL,
+		Environment: cfg.environment,
+		LocalOutbox: cfg.smtpURL == "" && cfg.smsURL == "",
+	})
+	if isSQLite {
+		if err := bootstrapDemo(ctx, srv, cfg.publicURL, stdout); err != nil {
+			return fmt.Errorf("create demo tenant: %w", err)
+		}
+	}
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	httpServer := &http.Server{
+		Handler:           srv.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("crewid listening", "addr", ln.Addr().String(), "public_url", cfg.publicURL, "environment", cfg.environment)
+	errc := make(chan error, 1)
+	go func() { errc <- httpServer.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("migrate", stderr)
+	db := addDBFlags(fs)
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	st, _, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fmt.Fprintln(stdout, "The database schema is up to date.")
+	return nil
+}

@@ -1,0 +1,13 @@
+package sqlite_test
+
+import (
+	"testing"
+
+	"crewid/store"
+	"crewid/store/sqlite"
+	"crewid/store/storetest"
+)
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return sqlite.OpenTest(t) })
+}

@@ -1,0 +1,192 @@
+// Package sqlstore implements store.Store over database/sql. One
+// implementation serves SQLite and PostgreSQL; a Flavor carries what differs
+// (placeholders, error codes, migration locking), and the store/sqlite and
+// store/postgres packages open connections and supply their migrations.
+//
+// Queries are written with '?' placeholders and rebound for the flavor.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"crewid/store"
+)
+
+// Flavor is what differs between SQL databases.
+type Flavor struct {
+	Name string
+	// Numbered placeholders ($1, $2 …) instead of '?'.
+	Numbered bool
+	// UniqueViolation returns the violated index or constraint: its name
+	// (PostgreSQL) or "table.col, table.col" (SQLite).
+	UniqueViolation func(err error) (string, bool)
+	// ForeignKeyViolation reports a reference to a missing row, or a delete
+	// of a row still referenced.
+	ForeignKeyViolation func(err error) bool
+	// Retryable reports a transient failure (serialization, deadlock, busy)
+	// after which the whole transaction may be run again.
+	Retryable func(err error) bool
+	// LockMigrations is run first in the migration transaction so that
+	// several processes starting at once migrate one at a time.
+	LockMigrations string
+}
+
+// DB is the store. Reads go to the read pool; every transaction goes to the
+// write pool (a single connection on SQLite).
+type DB struct {
+	// conn over the read pool gives DB every read method of store.Reader.
+	conn
+	reader     *sql.DB
+	writer     *sql.DB
+	flavor     Flavor
+	migrations fs.FS
+
+	rebindMu sync.RWMutex
+	rebound  map[string]string
+}
+
+var _ store.Store = (*DB)(nil)
+
+// New makes a store over the given pools. migrations holds NNNN_name.sql files.
+func New(reader, writer *sql.DB, flavor Flavor, migrations fs.FS) *DB {
+	db := &DB{reader: reader, writer: writer, flavor: flavor, migrations: migrations, rebound: map[string]string{}}
+	db.conn = conn{db: db, q: reader}
+	return db
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.reader.Close()
+	if db.writer != db.reader {
+		err = errors.Join(err, db.writer.Close())
+	}
+	return err
+}
+
+// Flavor returns the flavor the store was made with.
+func (db *DB) Flavor() Flavor { return db.flavor }
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// conn runs queries for one reader or transaction.
+type conn struct {
+	db *DB
+	q  querier
+}
+
+// rebind turns '?' placeholders into the flavor's own, caching the result.
+func (db *DB) rebind(query string) string {
+	if !db.flavor.Numbered {
+		return query
+	}
+	db.rebindMu.RLock()
+	out, ok := db.rebound[query]
+	db.rebindMu.RUnlock()
+	if ok {
+		return out
+	}
+	var b strings.Builder
+	n := 0
+	inString := false
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case c == '\'':
+			inString = !inString
+			b.WriteByte(c)
+		case c == '?' && !inString:
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	out = b.String()
+	db.rebindMu.Lock()
+	if len(db.rebound) < 10000 { // dynamic list queries vary; keep the cache bounded
+		db.rebound[query] = out
+	}
+	db.rebindMu.Unlock()
+	return out
+}
+
+func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.q.ExecContext(ctx, c.db.rebind(query), args...)
+}
+
+func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.q.QueryContext(ctx, c.db.rebind(query), args...)
+}
+
+func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.q.QueryRowContext(ctx, c.db.rebind(query), args...)
+}
+
+// tx is one read-write transaction; it implements store.Tx.
+type tx struct {
+	conn
+}
+
+var _ store.Tx = (*tx)(nil)
+
+// Update runs fn in one transaction, again (up to a few times) when the
+// database reports a transient conflict.
+func (db *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+	const attempts = 8
+	var err error
+	for attempt := 0; attempt < attempts; attempt++ {
+		err = db.updateOnce(ctx, fn)
+		if err == nil || !db.retryable(err) {
+			return err
+		}
+		wait := time.Duration(1+rand.IntN(5<<attempt)) * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	return err
+}
+
+func (db *DB) retryable(err error) bool {
+	return db.flavor.Retryable != nil && db.flavor.Retryable(err)
+}
+
+func (db *DB) updateOnce(ctx context.Context, fn func(store.Tx) error) (err error) {
+	sqlTx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	if err = fn(&tx{conn{db: db, q: sqlTx}}); err != nil {
+		return err
+	}
+	if err = sqlTx.Commit(); err != nil {
+		return db.translate(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
