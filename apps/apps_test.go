@@ -3,7 +3,8 @@ package apps_test
 import (
 	"context"
 	"crypto/rand"
-	"crypto/rsa"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -61,7 +62,7 @@ func TestRoundTrip(t *testing.T) {
 
 	// The token as any JWT library sees it.
 	header, payload := decodeJWT(t, tok.AccessToken)
-	if header["alg"] != "RS256" || header["kid"] == nil || header["kid"] == "" {
+	if header["alg"] != "ES256" || header["kid"] == nil || header["kid"] == "" {
 		t.Fatalf("header = %v", header)
 	}
 	for k, v := range map[string]any{
@@ -248,8 +249,8 @@ func TestBadTokens(t *testing.T) {
 	header, payload := decodeJWT(t, tok.AccessToken)
 
 	// A token signed with a key crewid does not hold, same kid.
-	stranger, _ := rsa.GenerateKey(rand.Reader, 2048)
-	forged := sign(t, jose.RS256, jose.JSONWebKey{Key: stranger, KeyID: header["kid"].(string)}, payload)
+	stranger, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	forged := sign(t, jose.ES256, jose.JSONWebKey{Key: stranger, KeyID: header["kid"].(string)}, payload)
 	// HS256 with the public key as secret (algorithm confusion).
 	hs := sign(t, jose.HS256, jose.JSONWebKey{Key: []byte("0123456789abcdef0123456789abcdef"), KeyID: header["kid"].(string)}, payload)
 	// Changed payload under the original signature.
@@ -260,7 +261,7 @@ func TestBadTokens(t *testing.T) {
 
 	for name, raw := range map[string]string{
 		"empty": "", "garbage": "not.a.token", "forged": forged, "hs256": hs, "tampered": tampered, "none": none,
-		"unknown kid": sign(t, jose.RS256, jose.JSONWebKey{Key: stranger, KeyID: "nope"}, payload),
+		"unknown kid": sign(t, jose.ES256, jose.JSONWebKey{Key: stranger, KeyID: "nope"}, payload),
 	} {
 		if _, err := f.svc.Authenticate(ctx, raw, app.AppKey); crewid.CodeOf(err) != crewid.Unauthenticated {
 			t.Errorf("%s: got %v, want Unauthenticated", name, err)
@@ -556,21 +557,21 @@ func TestKeysShared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1 || rows[0].Algorithm != "RS256" || !strings.Contains(string(rows[0].PrivateKeyPEM), "BEGIN PRIVATE KEY") {
+	if len(rows) != 1 || rows[0].Algorithm != "ES256" || !strings.Contains(string(rows[0].PrivateKeyPEM), "BEGIN PRIVATE KEY") {
 		t.Fatalf("stored keys = %d", len(rows))
 	}
 	set, err := b.JWKS(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(set.Keys) != 1 || set.Keys[0].KeyID != kidA || !set.Keys[0].IsPublic() || set.Keys[0].Use != "sig" || set.Keys[0].Algorithm != "RS256" {
+	if len(set.Keys) != 1 || set.Keys[0].KeyID != kidA || !set.Keys[0].IsPublic() || set.Keys[0].Use != "sig" || set.Keys[0].Algorithm != "ES256" {
 		t.Fatalf("jwks = %+v", set)
 	}
 
 	// A key added later (rotation) is picked up by both nodes: node A signs
 	// with it after its refresh, node B verifies with it.
 	c.Advance(10 * time.Second)
-	priv, _ := rsa.GenerateKey(rand.Reader, 2048)
+	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	addKey(t, st, "rotated", priv, c.Now())
 	c.Advance(time.Minute) // node A's refresh interval passes ...
 	signer, err := a.Current(ctx)
@@ -590,9 +591,9 @@ func TestKeysShared(t *testing.T) {
 	}
 }
 
-func addKey(t *testing.T, st store.Store, kid string, priv *rsa.PrivateKey, now time.Time) {
+func addKey(t *testing.T, st store.Store, kid string, priv *ecdsa.PrivateKey, now time.Time) {
 	t.Helper()
-	row := crewid.SigningKey{ID: kid, Algorithm: "RS256", PrivateKeyPEM: pemPKCS8(t, priv), CreatedOn: now}
+	row := crewid.SigningKey{ID: kid, Algorithm: "ES256", PrivateKeyPEM: pemPKCS8(t, priv), CreatedOn: now}
 	if err := st.Update(context.Background(), func(tx store.Tx) error { return tx.AddSigningKey(context.Background(), row) }); err != nil {
 		t.Fatal(err)
 	}
@@ -606,7 +607,7 @@ func TestUnknownKIDReloadIsRateLimited(t *testing.T) {
 	if _, err := b.Current(ctx); err != nil {
 		t.Fatal(err)
 	}
-	priv, _ := rsa.GenerateKey(rand.Reader, 2048)
+	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	addKey(t, st, "new", priv, c.Now().Add(time.Second))
 	c.Advance(time.Minute)
 	signer, err := a.Current(ctx)
@@ -619,7 +620,7 @@ func TestUnknownKIDReloadIsRateLimited(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A second new key within 5 s of that load is not looked for.
-	priv2, _ := rsa.GenerateKey(rand.Reader, 2048)
+	priv2, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	addKey(t, st, "newer", priv2, c.Now().Add(2*time.Second))
 	c.Advance(time.Second)
 	s2, err := apps.NewKeys(st, c.Now).Current(ctx)

@@ -7,7 +7,7 @@ import (
 )
 
 // BenchmarkIssueToken is the token endpoint's domain work on SQLite: one
-// read of the app and its secrets, one SHA-256, one RS256 signature.
+// read of the app and its secrets, one SHA-256, one ES256 signature.
 func BenchmarkIssueToken(b *testing.B) {
 	f := newFixture(b)
 	f.svc.Now = time.Now

@@ -4,13 +4,15 @@ import (
 	"context"
 	"crypto"
 	"crypto/rand"
-	"crypto/rsa"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -23,10 +25,12 @@ import (
 )
 
 // Algorithm is the only signature algorithm crewid signs and accepts.
-const Algorithm = jose.RS256
+// ES256 (ECDSA on P-256) is verified by every JOSE library and signs about
+// twenty times faster than RS256, which is what lets the token endpoint keep
+// up with thousands of tokens a second on two cores.
+const Algorithm = jose.ES256
 
 const (
-	rsaBits = 2048
 	// keysRefreshInterval is how often the key set is read again from the
 	// store, so that a key added by another node is used here too.
 	keysRefreshInterval = time.Minute
@@ -58,14 +62,14 @@ type keySet struct {
 type Signer struct {
 	kid     string
 	created time.Time
-	public  *rsa.PublicKey
+	public  *ecdsa.PublicKey
 	signer  jose.Signer
 }
 
 // KeyID is the key's "kid".
 func (s *Signer) KeyID() string { return s.kid }
 
-// Sign returns the claims as a compact JWT signed with RS256, with the key
+// Sign returns the claims as a compact JWT signed with ES256, with the key
 // id in the "kid" header.
 func (s *Signer) Sign(claims any) (string, error) {
 	payload, err := json.Marshal(claims)
@@ -110,7 +114,7 @@ func (k *Keys) JWKS(ctx context.Context) (jose.JSONWebKeySet, error) {
 	return k.set.Load().jwks, nil
 }
 
-// Verify checks the signature of a compact JWT (RS256 only, key chosen by
+// Verify checks the signature of a compact JWT (ES256 only, key chosen by
 // its "kid") and decodes its payload into each of dest. It checks no
 // claims: that is the caller's job.
 func (k *Keys) Verify(ctx context.Context, raw string, dest ...any) error {
@@ -222,6 +226,7 @@ func (k *Keys) loadLocked(ctx context.Context) (*keySet, error) {
 		if key == nil {
 			key, err = parseKey(row)
 			if err != nil {
+				slog.WarnContext(ctx, "unusable signing key skipped", "kid", row.ID, "err", err)
 				errs = append(errs, err)
 				continue
 			}
@@ -258,15 +263,14 @@ func parseKey(row crewid.SigningKey) (*Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s: %w", row.ID, err)
 	}
-	priv, ok := parsed.(*rsa.PrivateKey)
-	if !ok || priv.N.BitLen() < rsaBits {
-		return nil, fmt.Errorf("signing key %s: not an RSA key of at least %d bits", row.ID, rsaBits)
+	priv, ok := parsed.(*ecdsa.PrivateKey)
+	if !ok || priv.Curve != elliptic.P256() {
+		return nil, fmt.Errorf("signing key %s: not an ECDSA P-256 key", row.ID)
 	}
 	return newSigner(row.ID, row.CreatedOn, priv)
 }
 
-func newSigner(kid string, created time.Time, priv *rsa.PrivateKey) (*Signer, error) {
-	priv.Precompute()
+func newSigner(kid string, created time.Time, priv *ecdsa.PrivateKey) (*Signer, error) {
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: Algorithm, Key: jose.JSONWebKey{Key: priv, KeyID: kid}},
 		(&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
@@ -289,7 +293,7 @@ func (k *Keys) generate(ctx context.Context) (*Signer, error) {
 	if set.current != nil {
 		return set.current, nil
 	}
-	priv, err := rsa.GenerateKey(rand.Reader, rsaBits)
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generate signing key: %w", err)
 	}

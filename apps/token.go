@@ -85,7 +85,7 @@ const ScopeField = "scope"
 // for the requested scopes (space-separated; empty: all the app's scopes).
 //
 // It does one store read (the application and its secrets), one SHA-256
-// and one RSA signature; the signing key is parsed once and kept.
+// and one ECDSA signature; the signing key is parsed once and kept.
 func (s *Service) IssueToken(ctx context.Context, clientID, clientSecret, requestedScope string) (Token, error) {
 	if clientID == "" || clientSecret == "" {
 		return Token{}, ErrInvalidClient
@@ -152,7 +152,7 @@ func (s *Service) IssueToken(ctx context.Context, clientID, clientSecret, reques
 }
 
 // Authenticate checks an application's access token and application key
-// on an API call. It verifies the signature (RS256, key by "kid"), the
+// on an API call. It verifies the signature (ES256, key by "kid"), the
 // issuer, the audience, exp and nbf (with Leeway) and the environment, then
 // checks against a short-lived cache of the application that it is still
 // active and that appKey is its key. The scopes of the result are those of

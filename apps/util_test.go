@@ -1,7 +1,7 @@
 package apps_test
 
 import (
-	"crypto/rsa"
+	"crypto/ecdsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-func pemPKCS8(t *testing.T, priv *rsa.PrivateKey) []byte {
+func pemPKCS8(t *testing.T, priv *ecdsa.PrivateKey) []byte {
 	t.Helper()
 	der, err := x509.MarshalPKCS8PrivateKey(priv)
 	if err != nil {

@@ -183,7 +183,9 @@ func TestTwoNodesShareKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	verifier := oidc.NewVerifier(a.svc.Issuer, oidc.NewRemoteKeySet(ctx, b.srv.URL+"/.well-known/jwks.json"), &oidc.Config{ClientID: "crewid"})
+	verifier := oidc.NewVerifier(a.svc.Issuer, oidc.NewRemoteKeySet(ctx, b.srv.URL+"/.well-known/jwks.json"),
+		// Without discovery a verifier must be told the algorithm.
+		&oidc.Config{ClientID: "crewid", SupportedSigningAlgs: []string{oidc.ES256}})
 	if _, err := verifier.Verify(ctx, tok.AccessToken); err != nil {
 		t.Fatalf("node B's JWKS: %v", err)
 	}
@@ -331,7 +333,7 @@ func TestDiscovery(t *testing.T) {
 	lists := map[string][]string{
 		"grant_types_supported":                 {"client_credentials"},
 		"token_endpoint_auth_methods_supported": {"client_secret_post", "client_secret_basic"},
-		"id_token_signing_alg_values_supported": {"RS256"},
+		"id_token_signing_alg_values_supported": {"ES256"},
 		"subject_types_supported":               {"public"},
 		"response_types_supported":              {"token"},
 		"scopes_supported":                      apps.AllScopes(),
@@ -379,10 +381,10 @@ func TestDiscovery(t *testing.T) {
 		t.Fatalf("jwks has %d keys", len(set.Keys))
 	}
 	k := set.Keys[0]
-	if k["kty"] != "RSA" || k["use"] != "sig" || k["alg"] != "RS256" || k["kid"] == "" || k["n"] == "" || k["e"] == "" {
+	if k["kty"] != "EC" || k["crv"] != "P-256" || k["use"] != "sig" || k["alg"] != "ES256" || k["kid"] == "" || k["x"] == "" || k["y"] == "" {
 		t.Fatalf("jwk %v", k)
 	}
-	for _, private := range []string{"d", "p", "q", "dp", "dq", "qi"} {
+	for _, private := range []string{"d"} {
 		if _, ok := k[private]; ok {
 			t.Fatalf("jwk publishes private part %s", private)
 		}
