@@ -3,9 +3,9 @@ package apps
 import (
 	"context"
 	"crypto"
-	"crypto/rand"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
