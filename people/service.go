@@ -128,14 +128,15 @@ func (s *Service) Create(ctx context.Context, actor crewid.Actor, p crewid.Perso
 		if err := tx.CreatePerson(ctx, &p); err != nil {
 			return err
 		}
-		if setup.Method == SendInvite {
-			if err := s.Inviter.Invite(ctx, tx, now, actor, p); err != nil {
-				return err
-			}
-		}
-		return history.Record(ctx, tx, now, actor, history.Change{
+		if err := history.Record(ctx, tx, now, actor, history.Change{
 			TenantID: p.TenantID, Type: string(p.Kind) + ".Created", RecordType: string(p.Kind), RecordID: p.ID, After: p,
-		})
+		}); err != nil {
+			return err
+		}
+		if setup.Method == SendInvite {
+			return s.Inviter.Invite(ctx, tx, now, actor, p)
+		}
+		return nil
 	})
 	if err != nil {
 		return crewid.Person{}, err

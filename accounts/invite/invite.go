@@ -69,7 +69,9 @@ type sent struct {
 // Invited, inside tx: it voids the person's earlier live invitations, stores
 // the new one (its token hashed), queues the message and records the
 // history event "Invitation.Sent". It refuses people who cannot have an
-// account.
+// account. The caller writes the person in tx first (Create and Resend
+// do): that write orders concurrent invitations of one person, so the
+// voiding of each sees the one before it.
 func (s *Service) Invite(ctx context.Context, tx store.Tx, now time.Time, actor crewid.Actor, p crewid.Person) error {
 	if !people.CanHaveAccount(p) {
 		return crewid.FieldError("accountCreationMethod", accountNeeds(p.Kind))

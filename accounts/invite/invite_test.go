@@ -21,6 +21,7 @@ import (
 	"crewid/accounts/invite"
 	"crewid/people"
 	"crewid/store"
+	"crewid/store/postgres"
 	"crewid/store/sqlite"
 )
 
@@ -51,13 +52,19 @@ func newFixture(t *testing.T, local bool) *fixture {
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	return newFixtureOn(t, db, local)
+}
+
+// newFixtureOn sets up the tenant in a fresh, migrated store.
+func newFixtureOn(t *testing.T, db store.Store, local bool) *fixture {
+	t.Helper()
 	f := &fixture{t: t, store: db, now: time.Date(2025, 4, 1, 15, 4, 5, 0, time.UTC)}
 	clock := func() time.Time { return f.now }
 	// A trailing slash in the configured URL must not double the slash.
 	f.svc = &invite.Service{Store: db, Now: clock, PublicURL: publicURL + "/", Local: local}
 	f.people = &people.Service{Store: db, Now: clock, Inviter: f.svc}
 	f.tenant = crewid.Tenant{Name: "Northwind Heating & Air", CreatedOn: f.now, ModifiedOn: f.now}
-	err = db.Update(context.Background(), func(tx store.Tx) error {
+	err := db.Update(context.Background(), func(tx store.Tx) error {
 		if err := tx.CreateTenant(context.Background(), &f.tenant); err != nil {
 			return err
 		}
@@ -606,5 +613,50 @@ func TestTokensDiffer(t *testing.T) {
 			t.Fatalf("token %q issued twice", token)
 		}
 		seen[token] = true
+	}
+}
+
+// TestConcurrentResendsLeaveOneLiveInvitation re-sends to one person from
+// several goroutines at once: each re-send voids the ones before it, so
+// exactly one invitation stays live. It runs on SQLite and, when
+// CREWID_TEST_POSTGRES_URL is set, on PostgreSQL, where the transactions
+// truly overlap.
+func TestConcurrentResendsLeaveOneLiveInvitation(t *testing.T) {
+	stores := map[string]func(t *testing.T) store.Store{
+		"sqlite":   func(t *testing.T) store.Store { return sqlite.OpenTest(t) },
+		"postgres": func(t *testing.T) store.Store { return postgres.OpenTest(t) },
+	}
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			f := newFixtureOn(t, open(t), false)
+			// Already invited: the re-sends change no field of the person.
+			p := f.mustCreate(f.employee("Maria Lopez", "maria@example.com"), people.SendInvite)
+			const n = 8
+			errs := make(chan error, n)
+			for range n {
+				go func() { errs <- f.svc.Resend(context.Background(), admin, f.tenant.ID, p.ID) }()
+			}
+			for range n {
+				if err := <-errs; err != nil {
+					t.Errorf("Resend: %v", err)
+				}
+			}
+			msgs := f.messages()
+			if len(msgs) != n+1 {
+				t.Fatalf("%d messages, want %d", len(msgs), n+1)
+			}
+			live := 0
+			for _, m := range msgs {
+				if f.invitation(tokenIn(t, m.Body)).VoidedOn.IsZero() {
+					live++
+				}
+			}
+			if live != 1 {
+				t.Errorf("%d live invitations after %d concurrent re-sends, want 1", live, n)
+			}
+			if got := f.person(p.ID).Account.State; got != crewid.AccountInvited {
+				t.Errorf("account state %q, want Invited", got)
+			}
+		})
 	}
 }

@@ -56,3 +56,8 @@ func TestWithDatabase(t *testing.T) {
 		}
 	}
 }
+
+func TestOutbox(t *testing.T) {
+	TestURL(t) // skip (or fail under CREWID_REQUIRE_POSTGRES=1) once, up front
+	storetest.RunOutbox(t, func(t *testing.T) store.Store { return OpenTest(t) })
+}

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
+	"time"
 
 	"crewid"
 	"crewid/store"
@@ -435,7 +437,10 @@ func (t *tx) CreateZone(ctx context.Context, z *crewid.Zone) error {
 	if err != nil {
 		return t.db.translate(err)
 	}
-	return t.insertZoneTechnicians(ctx, z)
+	if err := t.insertZoneTechnicians(ctx, z); err != nil {
+		return err
+	}
+	return t.touchTechnicians(ctx, z.TenantID, z.ID, uniqueSorted(z.Technicians), z.ModifiedOn)
 }
 
 func (t *tx) UpdateZone(ctx context.Context, z *crewid.Zone) error {
@@ -448,10 +453,72 @@ func (t *tx) UpdateZone(ctx context.Context, z *crewid.Zone) error {
 	if err != nil {
 		return err
 	}
+	before, err := t.zoneMembers(ctx, z.TenantID, z.ID)
+	if err != nil {
+		return err
+	}
 	if _, err := t.exec(ctx, `DELETE FROM person_zones WHERE tenant_id = ? AND zone_id = ?`, z.TenantID, z.ID); err != nil {
 		return t.db.translate(err)
 	}
-	return t.insertZoneTechnicians(ctx, z)
+	if err := t.insertZoneTechnicians(ctx, z); err != nil {
+		return err
+	}
+	after := uniqueSorted(z.Technicians)
+	var changed []int64
+	for _, id := range before {
+		if !slices.Contains(after, id) {
+			changed = append(changed, id)
+		}
+	}
+	for _, id := range after {
+		if !slices.Contains(before, id) {
+			changed = append(changed, id)
+		}
+	}
+	return t.touchTechnicians(ctx, z.TenantID, z.ID, changed, z.ModifiedOn)
+}
+
+// zoneMembers lists the technicians in a zone.
+func (c conn) zoneMembers(ctx context.Context, tenantID, zoneID int64) ([]int64, error) {
+	rows, err := c.query(ctx, `SELECT person_id FROM person_zones WHERE tenant_id = ? AND zone_id = ? ORDER BY person_id`, tenantID, zoneID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// touchTechnicians marks technicians whose zone list a zone change altered
+// as changed (new change number and modification time), so exports carry
+// their new zone lists; one who left the zone it was their main zone loses
+// that main zone.
+func (t *tx) touchTechnicians(ctx context.Context, tenantID, zoneID int64, ids []int64, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	// Each record gets its own number: an export page may end between
+	// two of them, and the next page resumes after the last number seen.
+	for _, id := range ids {
+		seq, err := t.nextSeq(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, `UPDATE people SET seq = ?, modified_on = ? WHERE tenant_id = ? AND id = ?`,
+			seq, toMicros(now), tenantID, id); err != nil {
+			return t.db.translate(err)
+		}
+	}
+	_, err := t.exec(ctx, `UPDATE people SET main_zone_id = NULL WHERE tenant_id = ? AND main_zone_id = ?
+		AND NOT EXISTS (SELECT 1 FROM person_zones pz WHERE pz.person_id = people.id AND pz.zone_id = ?)`, tenantID, zoneID, zoneID)
+	return t.db.translate(err)
 }
 
 // insertZoneTechnicians puts z.Technicians in the zone. The composite

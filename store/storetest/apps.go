@@ -115,6 +115,9 @@ func testApps(t *testing.T, s store.Store) {
 	}
 	wantNotFound(t, "DeleteAppSecret of a deleted secret", s.Update(c, func(tx store.Tx) error { return tx.DeleteAppSecret(c, app.ID, first.ID) }))
 
+	orphan := crewid.AppSecret{AppID: missingID, Hash: []byte("orphan"), CreatedOn: at(0)}
+	wantNotFound(t, "AddAppSecret to an unknown app", s.Update(c, func(tx store.Tx) error { return tx.AddAppSecret(c, &orphan) }))
+
 	// A secret is deleted only through its own app.
 	bApp := createApp(t, s, b.ID, "Bolt Sync")
 	wantNotFound(t, "DeleteAppSecret through another app", s.Update(c, func(tx store.Tx) error { return tx.DeleteAppSecret(c, bApp.ID, added.ID) }))

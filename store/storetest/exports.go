@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync/atomic"
@@ -126,6 +127,78 @@ func testExports(t *testing.T, s store.Store) {
 	t.Run("ConcurrentTechnicians", func(t *testing.T) { runExportConcurrent(t, s, personExportSpec(crewid.KindTechnician)) })
 	t.Run("ConcurrentBusinessUnits", func(t *testing.T) { runExportConcurrent(t, s, businessUnitExportSpec) })
 	t.Run("ConcurrentTagTypes", func(t *testing.T) { runExportConcurrent(t, s, tagTypeExportSpec) })
+	t.Run("ZoneMembership", func(t *testing.T) { testExportZoneMembership(t, s) })
+}
+
+// testExportZoneMembership: a technician's zones are part of the technician
+// (Person.ZoneIDs, and zoneIds in the technician export), so setting a
+// zone's technicians from the zone side is a change of each technician who
+// joins or leaves, and an export resuming from before it must carry their
+// new zones.
+func testExportZoneMembership(t *testing.T, s store.Store) {
+	c := ctx(t)
+	tn := newTenant(t, s, "Zone Exports")
+	stays := createPerson(t, s, technician(tn.ID, "Stays"))
+	leaves := createPerson(t, s, technician(tn.ID, "Leaves"))
+	joins := createPerson(t, s, technician(tn.ID, "Joins"))
+	z := createZone(t, s, tn.ID, "North", stays.ID, leaves.ID)
+	drained := func() int64 {
+		b := exportPage(t, s, personExportSpec(crewid.KindTechnician), tn.ID, store.ExportQuery{AfterSeq: 0, Limit: 1000})
+		return b.LastSeq
+	}
+	after := drained()
+
+	// pages resumes from after one record at a time, as a client with a
+	// small page size would: records sharing a Seq must not be skipped.
+	pages := func(after int64) []crewid.Person {
+		var out []crewid.Person
+		for range 100 {
+			b := exportPage(t, s, personExportSpec(crewid.KindTechnician), tn.ID, store.ExportQuery{AfterSeq: after, Limit: 1})
+			out = append(out, b.Items...)
+			after = b.LastSeq
+			if !b.HasMore {
+				break
+			}
+		}
+		return out
+	}
+
+	z.Technicians = []int64{stays.ID, joins.ID}
+	update(t, s, func(tx store.Tx) error { return tx.UpdateZone(c, &z) })
+	exported := pages(after)
+	got := map[int64][]int64{}
+	for _, p := range exported {
+		got[p.ID] = p.ZoneIDs
+	}
+	for _, tc := range []struct {
+		who   string
+		p     crewid.Person
+		zones []int64
+	}{{"the technician who left", leaves, nil}, {"the technician who joined", joins, []int64{z.ID}}} {
+		zones, ok := got[tc.p.ID]
+		if !ok {
+			t.Errorf("UpdateZone changed the zones of %s (person %d), but an export resuming from Seq %d one record per page does not carry them (got people %v)",
+				tc.who, tc.p.ID, after, pageIDs(exported, personID))
+			continue
+		}
+		checkIDs(t, "exported zones of "+tc.who, tc.zones, zones)
+	}
+
+	// The same when a zone is created with technicians.
+	after = drained()
+	z2 := createZone(t, s, tn.ID, "South", stays.ID)
+	exported = pages(after)
+	found := false
+	for _, p := range exported {
+		if p.ID == stays.ID {
+			found = true
+			checkIDs(t, "exported zones after CreateZone", sortedIDs(z.ID, z2.ID), sortedIDs(p.ZoneIDs...))
+		}
+	}
+	if !found {
+		t.Errorf("CreateZone put person %d in a new zone, but an export resuming from Seq %d does not carry it (got people %v)",
+			stays.ID, after, pageIDs(exported, personID))
+	}
 }
 
 // exportPage runs one export call and checks what every batch must hold:
@@ -257,48 +330,52 @@ func runExport[T any](t *testing.T, s store.Store, spec exportSpec[T]) {
 	}
 }
 
-// runExportConcurrent exports with a small limit while a writer creates and
-// changes records: the exporter must never see one version twice and, once
-// the writer stops and it drains, must have seen every record's latest
-// version.
+// runExportConcurrent exports with a small limit while writers create and
+// change records: the exporter must never see one version twice and, once
+// the writers stop and it drains, must have seen every record's latest
+// version. Several writers run at once so that commits race for change
+// numbers.
 func runExportConcurrent[T any](t *testing.T, s store.Store, spec exportSpec[T]) {
 	c := ctx(t)
 	tn := newTenant(t, s, "Concurrent Exports")
-	const ops = 80
+	const writers, ops = 3, 30
 
-	// The writer owns created and wErr until done is set.
-	var (
-		created []int64
-		wErr    error
-		done    atomic.Bool
-	)
-	go func() {
-		defer done.Store(true)
-		rng := rand.New(rand.NewPCG(1, 2))
-		for op := range ops {
-			var newID int64
-			err := s.Update(c, func(tx store.Tx) error {
-				newID = 0
-				if spec.other != nil && op%5 == 4 {
-					return spec.other(c, tx, tn.ID, op)
-				}
-				if len(created) < 3 || rng.IntN(10) < 4 {
-					r, err := spec.create(c, tx, tn.ID, op, op%3 != 0, at(time.Duration(op)*time.Second))
-					newID = spec.id(r)
+	// Each writer owns its slot of created and errs until running drops to 0.
+	created := make([][]int64, writers)
+	errs := make([]error, writers)
+	var running atomic.Int32
+	running.Store(writers)
+	for w := range writers {
+		go func() {
+			defer running.Add(-1)
+			rng := rand.New(rand.NewPCG(uint64(w), 2))
+			for op := range ops {
+				n := w*ops + op // unique across writers, for unique fields
+				var newID int64
+				err := s.Update(c, func(tx store.Tx) error {
+					newID = 0
+					if spec.other != nil && op%5 == 4 {
+						return spec.other(c, tx, tn.ID, n)
+					}
+					mine := created[w]
+					if len(mine) < 3 || rng.IntN(10) < 4 {
+						r, err := spec.create(c, tx, tn.ID, n, op%3 != 0, at(time.Duration(n)*time.Second))
+						newID = spec.id(r)
+						return err
+					}
+					_, err := spec.touch(c, tx, tn.ID, mine[rng.IntN(len(mine))], at(time.Duration(n)*time.Second))
 					return err
+				})
+				if err != nil {
+					errs[w] = fmt.Errorf("writer %d op %d: %w", w, op, err)
+					return
 				}
-				_, err := spec.touch(c, tx, tn.ID, created[rng.IntN(len(created))], at(time.Duration(op)*time.Second))
-				return err
-			})
-			if err != nil {
-				wErr = fmt.Errorf("writer op %d: %w", op, err)
-				return
+				if newID != 0 {
+					created[w] = append(created[w], newID)
+				}
 			}
-			if newID != 0 {
-				created = append(created, newID)
-			}
-		}
-	}()
+		}()
+	}
 
 	seen := map[[2]int64]bool{}
 	var after int64
@@ -333,22 +410,26 @@ func runExportConcurrent[T any](t *testing.T, s store.Store, spec exportSpec[T])
 		}
 	}
 	for {
-		finished := done.Load()
+		finished := running.Load() == 0
 		drain()
 		if finished {
 			break
 		}
 	}
-	if wErr != nil {
-		t.Fatal(wErr)
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
 	}
-	t.Logf("%d export calls during %d writes", batches, ops)
+	t.Logf("%d export calls during %d writes", batches, writers*ops)
 
 	// Every record's latest version was seen.
-	if len(created) == 0 {
-		t.Fatal("the writer created nothing")
+	var all []int64
+	for _, ids := range created {
+		all = append(all, ids...)
 	}
-	for _, id := range created {
+	if len(all) == 0 {
+		t.Fatal("the writers created nothing")
+	}
+	for _, id := range all {
 		r, err := spec.get(c, s, tn.ID, id)
 		must(t, "get", err)
 		if !seen[[2]int64{id, spec.seq(r)}] {
@@ -359,7 +440,7 @@ func runExportConcurrent[T any](t *testing.T, s store.Store, spec exportSpec[T])
 	for key := range seen {
 		ids[key[0]] = true
 	}
-	if len(ids) != len(created) {
-		t.Errorf("export saw %d distinct records, the writer created %d", len(ids), len(created))
+	if len(ids) != len(all) {
+		t.Errorf("export saw %d distinct records, the writers created %d", len(ids), len(all))
 	}
 }

@@ -149,7 +149,7 @@ func testInvitationReferences(t *testing.T, s store.Store) {
 	wantRefused(t, "CreateInvitation for a person of another tenant", err)
 
 	missing := invitationFor(ann, "missing", crewid.ChannelEmail, at(0))
-	missing.PersonID = ann.ID + 1000
+	missing.PersonID = missingID
 	err = s.Update(ctx(t), func(tx store.Tx) error { return tx.CreateInvitation(ctx(t), &missing) })
 	wantRefused(t, "CreateInvitation for a missing person", err)
 
@@ -229,7 +229,7 @@ func testVoidInvitations(t *testing.T, s store.Store) {
 	again := live1
 	again.VoidedOn = now
 	check(t, "invitation after a second VoidInvitations (keeps its first void time)", invitationUTC(again), readInvitation(t, s, live1.TokenHash))
-	update(t, s, func(tx store.Tx) error { return tx.VoidInvitations(ctx(t), a.ID, ann.ID+1000, now) })
+	update(t, s, func(tx store.Tx) error { return tx.VoidInvitations(ctx(t), a.ID, missingID, now) })
 
 	// The tenant is part of the match: voiding ann's invitations under
 	// tenant b changes nothing.
@@ -408,7 +408,7 @@ func testMessageValidation(t *testing.T, s store.Store) {
 		}
 	}
 	m := valid
-	m.TenantID = a.ID + 1000
+	m.TenantID = missingID
 	err := s.Update(ctx(t), func(tx store.Tx) error { return tx.EnqueueMessage(ctx(t), &m) })
 	wantRefused(t, "EnqueueMessage for a missing tenant", err)
 
@@ -521,7 +521,7 @@ func testMessageTenantIsolation(t *testing.T, s store.Store) {
 	checkIDs(t, "Messages(tenant b)", []int64{mb.ID}, messageIDs(listMessages(t, s, b.ID, store.MessageQuery{})))
 	checkIDs(t, "Messages(tenant a, Recipient)", []int64{ma.ID}, messageIDs(listMessages(t, s, a.ID, store.MessageQuery{Recipient: "same@example.com"})))
 	checkIDs(t, "Messages(tenant a, paging across b's ids)", []int64{ma.ID}, messageIDs(listMessages(t, s, a.ID, store.MessageQuery{BeforeID: mb.ID + 1})))
-	if got := listMessages(t, s, b.ID+1000, store.MessageQuery{}); got == nil || len(got) != 0 {
+	if got := listMessages(t, s, missingID, store.MessageQuery{}); got == nil || len(got) != 0 {
 		t.Errorf("Messages(unknown tenant): got %v, want an empty, non-nil list", messageIDs(got))
 	}
 }
