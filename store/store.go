@@ -6,6 +6,12 @@
 // implementations put it in every query. Not-found answers are
 // crewid.ErrNotFound; uniqueness violations are crewid Conflict errors naming
 // the field.
+//
+// Conventions every implementation keeps (the conformance suite checks
+// them): slices read back are never nil; a nil address stays nil; names
+// compare and sort case-insensitively; an empty PersonQuery.Kind means both
+// kinds; PeopleByContact("") finds nobody; App and Apps return the secrets'
+// hashes; signing keys come oldest first.
 package store
 
 import (
@@ -185,7 +191,7 @@ type Tx interface {
 	// fields, and sets p.ID, p.UserID and p.Seq.
 	CreatePerson(ctx context.Context, p *crewid.Person) error
 	// UpdatePerson replaces every field of p (found by p.TenantID, p.ID),
-	// account included, and sets p.Seq.
+	// account included, and sets p.Seq. Kind and CreatedOn never change.
 	UpdatePerson(ctx context.Context, p *crewid.Person) error
 
 	CreateRole(ctx context.Context, r *crewid.Role) error
