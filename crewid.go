@@ -357,6 +357,12 @@ type Event struct {
 	Actor      Actor
 	Before     []byte
 	After      []byte
+	// PrevHash and Hash chain the tenant's history (see package history):
+	// PrevHash is the Hash of the tenant's previous event (empty for its
+	// first), Hash is SHA-256 over PrevHash and the event's fields. The
+	// store sets both when it appends the event.
+	PrevHash []byte
+	Hash     []byte
 }
 
 // Channels a message goes out on.
@@ -409,4 +415,50 @@ type Message struct {
 	LastError     string
 	CreatedOn     time.Time
 	SentOn        time.Time
+}
+
+// Session is one refresh token of a person's sign-in session. Every sign-in
+// starts a family; each refresh rotates the family's live token (RotatedOn
+// set) and adds the next one. Only the SHA-256 hash of a refresh token is
+// stored. A zero RotatedOn or RevokedOn means not rotated, not revoked.
+type Session struct {
+	ID       int64
+	TenantID int64
+	PersonID int64
+	// FamilyID is shared by the tokens of one sign-in; access tokens carry
+	// it as their session id.
+	FamilyID    string
+	RefreshHash []byte
+	CreatedOn   time.Time
+	ExpiresOn   time.Time
+	RotatedOn   time.Time
+	RevokedOn   time.Time
+	IP          string
+	UserAgent   string
+}
+
+// Kinds of forgotten-password secrets.
+const (
+	// ResetKindCode is a short verification code sent by email or SMS; it
+	// is entered with the person's identifier.
+	ResetKindCode = "code"
+	// ResetKindToken is a reset token: handed out once a code is verified
+	// (Channel empty) or sent in a reset link (Channel email or sms). It
+	// authorises setting a new password once.
+	ResetKindToken = "token"
+)
+
+// ResetCode is one forgotten-password secret, stored only as a hash. A zero
+// UsedOn means unused.
+type ResetCode struct {
+	ID        int64
+	TenantID  int64
+	PersonID  int64
+	Kind      string // ResetKindCode or ResetKindToken
+	CodeHash  []byte
+	Channel   string // ChannelEmail, ChannelSMS, or "" for a verified token
+	CreatedOn time.Time
+	ExpiresOn time.Time
+	Attempts  int
+	UsedOn    time.Time
 }

@@ -15,6 +15,9 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"crewid"
 )
@@ -123,6 +126,25 @@ type Caller struct {
 	Scopes []string
 	// Permissions of a person; nil for applications.
 	Permissions interface{ Has(id int64) bool }
+}
+
+// UserAgent is the request's User-Agent as it may be recorded: valid UTF-8
+// without control characters, at most 500 bytes, cut between characters.
+// Clients may send any byte above 0x7f in a header, which a database
+// refuses in a text column.
+func UserAgent(r *http.Request) string {
+	ua := strings.ToValidUTF8(r.UserAgent(), "\uFFFD")
+	ua = strings.Map(func(c rune) rune {
+		if unicode.IsControl(c) {
+			return -1
+		}
+		return c
+	}, ua)
+	for len(ua) > 500 {
+		_, size := utf8.DecodeLastRuneInString(ua)
+		ua = ua[:len(ua)-size]
+	}
+	return ua
 }
 
 // WithCaller returns ctx carrying c.

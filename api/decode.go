@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"crewid"
@@ -102,6 +103,10 @@ type Optional[T any] struct {
 func (o *Optional[T]) UnmarshalJSON(b []byte) error {
 	o.Set = true
 	if string(b) == "null" {
+		if t := reflect.TypeFor[T](); t.Kind() == reflect.Bool {
+			// A flag has no "cleared" state; null is a mistake, not false.
+			return &json.UnmarshalTypeError{Value: "null", Type: t}
+		}
 		o.Null = true
 		var zero T
 		o.Value = zero

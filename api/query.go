@@ -1,10 +1,13 @@
 package api
 
 import (
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"crewid"
 	"crewid/store"
@@ -22,24 +25,34 @@ func NewQuery(values url.Values) *Query {
 }
 
 // get returns a parameter, matching its name case-insensitively as the
-// published API does.
+// published API does. When several spellings are given, the first in
+// byte order wins, so the same query always reads the same way.
 func (q *Query) get(name string) (string, bool) {
 	if v, ok := q.values[name]; ok && len(v) > 0 {
 		return strings.TrimSpace(v[0]), true
 	}
+	key, found := "", false
 	for k, v := range q.values {
-		if strings.EqualFold(k, name) && len(v) > 0 {
-			return strings.TrimSpace(v[0]), true
+		if strings.EqualFold(k, name) && len(v) > 0 && (!found || k < key) {
+			key, found = k, true
 		}
+	}
+	if found {
+		return strings.TrimSpace(q.values[key][0]), true
 	}
 	return "", false
 }
 
-// String returns a parameter or "".
+// String returns a parameter or "". Text that no record can hold (not
+// UTF-8, or with control characters) is refused, as databases refuse it.
 func (q *Query) String(name string) string {
 	v, _ := q.get(name)
 	if len(v) > 1000 {
 		q.Problems.Add(name, "The value is too long.")
+		return ""
+	}
+	if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+		q.Problems.Add(name, "The value contains characters that are not allowed.")
 		return ""
 	}
 	return v
@@ -124,19 +137,25 @@ func (q *Query) Time(name string) time.Time {
 	if err != nil {
 		q.Problems.Add(name, "Must be a date-time in RFC 3339 format, e.g. 2024-01-31T15:04:05Z, or a date, e.g. 2024-01-31.")
 	}
+	if err == nil && t.IsZero() {
+		// 0001-01-01T00:00:00Z, the earliest time: the zero Time means
+		// "no filter" to the store, so take the next microsecond instead.
+		t = t.Add(time.Microsecond)
+	}
 	return t
 }
 
-// ParseTime parses the date and date-time forms clients send.
+// ParseTime parses the date and date-time forms clients send, in UTC from
+// year 1 to 9999.
 func ParseTime(v string) (time.Time, error) {
 	var err error
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", time.DateOnly} {
 		var t time.Time
 		if t, err = time.Parse(layout, v); err == nil {
-			if t.Year() < 1 || t.Year() > 9999 {
-				break
+			if t = t.UTC(); t.Year() < 1 || t.Year() > 9999 {
+				return time.Time{}, errors.New("the year is out of range")
 			}
-			return t.UTC(), nil
+			return t, nil
 		}
 	}
 	return time.Time{}, err

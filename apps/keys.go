@@ -313,6 +313,9 @@ func (k *Keys) generate(ctx context.Context) (*Signer, error) {
 		CreatedOn:     k.now().UTC(),
 	}
 	err = k.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.LockSigningKeys(ctx); err != nil {
+			return err
+		}
 		rows, err := tx.SigningKeys(ctx)
 		if err != nil {
 			return err

@@ -13,10 +13,10 @@ type Scope = string
 // The scopes an application can hold. An application created without a
 // list gets all of them.
 const (
-	ScopePeopleRead    Scope = "people.read"    // read employees, technicians, teams, zones
+	ScopePeopleRead    Scope = "people.read"    // read employees, technicians, user roles, the permission catalog
 	ScopePeopleWrite   Scope = "people.write"   // create and change people, account actions
-	ScopeRoles         Scope = "roles"          // user roles and the permission catalog
-	ScopeSettingsRead  Scope = "settings.read"  // read business units, tag types, custom fields
+	ScopeRoles         Scope = "roles"          // create, change and delete user roles
+	ScopeSettingsRead  Scope = "settings.read"  // read business units, tag types, custom fields, teams, zones
 	ScopeSettingsWrite Scope = "settings.write" // change them
 	ScopeApps          Scope = "apps"           // manage API applications
 	ScopeHistory       Scope = "history"        // read history and its export

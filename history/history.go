@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -50,8 +51,17 @@ var secretFields = map[string]bool{
 	"Seq":           true, // an internal ordering number, not a value
 }
 
-// Snapshot renders a record as a JSON object with lowerCamel field names,
-// secrets left out. A nil value gives nil.
+// Snapshot renders a record as a JSON object, secrets left out. A nil value
+// gives nil.
+//
+// The fields are the record's domain fields (package crewid), named in the
+// APIs' JSON casing (see lowerCamel): a technician's mobile number is
+// "mobilePhone", its business unit "businessUnitId", its roles "roleIds";
+// nested values (a person's "account", an "address") are objects of their
+// own fields; times are RFC 3339 in UTC to the microsecond (as stored),
+// and the zero time is null. Hashes,
+// keys and other raw bytes are never included, nor the fields named in
+// secretFields (a password hash, client secrets, private keys).
 func Snapshot(v any) []byte {
 	if v == nil {
 		return nil
@@ -83,7 +93,8 @@ func plain(v reflect.Value) any {
 		if t.IsZero() {
 			return nil
 		}
-		return t.UTC().Format(time.RFC3339Nano)
+		// To the microsecond, as the store keeps times.
+		return t.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
 	}
 	switch v.Kind() {
 	case reflect.Struct:
@@ -118,11 +129,51 @@ func plain(v reflect.Value) any {
 	}
 }
 
-// lowerCamel turns "BusinessUnitID" into "businessUnitID" and "ID" into "id".
+// lowerCamel turns a Go field name into the JSON casing of the APIs:
+// lowerCamelCase with initialisms written as words, so "BusinessUnitID"
+// becomes "businessUnitId", "RoleIDs" "roleIds", "AADUserID" "aadUserId"
+// and "ID" "id".
 func lowerCamel(name string) string {
-	if name == "ID" {
-		return "id"
+	var b strings.Builder
+	for i, word := range words(name) {
+		lower := strings.ToLower(word)
+		if i == 0 {
+			b.WriteString(lower)
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(lower)
+		b.WriteRune(unicode.ToUpper(r))
+		b.WriteString(lower[size:])
 	}
-	r, size := utf8.DecodeRuneInString(name)
-	return string(unicode.ToLower(r)) + name[size:]
+	return b.String()
+}
+
+// words splits a Go identifier into words: "AADUserIDs" gives "AAD",
+// "User", "IDs". An initialism ends before an upper-case letter that starts
+// a lower-case word; a lone "s" after an initialism is its plural.
+func words(name string) []string {
+	rs := []rune(name)
+	var out []string
+	start := 0
+	for i := 1; i < len(rs); i++ {
+		prev, cur := rs[i-1], rs[i]
+		var next rune
+		if i+1 < len(rs) {
+			next = rs[i+1]
+		}
+		boundary := false
+		switch {
+		case unicode.IsUpper(cur) && !unicode.IsUpper(prev):
+			boundary = true // "userID": before "I"
+		case unicode.IsUpper(cur) && unicode.IsUpper(prev) && unicode.IsLower(next):
+			// "AADUser": before "U", unless "IDs" (a plural initialism).
+			plural := next == 's' && (i+2 == len(rs) || unicode.IsUpper(rs[i+2]))
+			boundary = !plural
+		}
+		if boundary {
+			out = append(out, string(rs[start:i]))
+			start = i
+		}
+	}
+	return append(out, string(rs[start:]))
 }

@@ -70,7 +70,7 @@ var businessUnits = record[crewid.BusinessUnit]{
 				*f.v = cleanText(p, f.name, *f.v, maxText)
 			}
 		}
-		if len(b.ExternalData) > 500 {
+		if len(b.ExternalData) > maxExternalData {
 			p.Add("externalData", "Too many external data items.")
 		}
 		return p.Err()
@@ -106,6 +106,9 @@ func (s *Service) DeleteBusinessUnit(ctx context.Context, actor crewid.Actor, te
 	return deleteRecord(ctx, s, actor, tenantID, id, businessUnits)
 }
 
+// maxExternalData bounds the external data items of a record.
+const maxExternalData = 500
+
 // ExternalDataItem is one key of an external data patch; a nil Value
 // removes the key in Merge mode.
 type ExternalDataItem struct {
@@ -121,6 +124,11 @@ func PatchExternalData(items []crewid.ExternalData, appGUID string, merge bool, 
 	p := crewid.Problems{}
 	if !IsGUID(appGUID) {
 		p.Add("externalData.applicationGuid", "The application GUID is required and must be a GUID.")
+	}
+	if len(patch) > maxExternalData {
+		// Checked before merging, which takes time in the number of items.
+		p.Add("externalData.externalData", "Too many external data items.")
+		patch = nil
 	}
 	for _, item := range patch {
 		if item.Key == "" || len(item.Key) > maxText {

@@ -23,6 +23,11 @@ type Service struct {
 	Now   func() time.Time
 }
 
+// now is the time of a change, to the microsecond: the precision the store
+// keeps, so that a record returned by a create (a team) shows the same times
+// as when it is read back, and can be used as a list filter bound.
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
 // record is what the generic create/update/delete steps need of a record.
 type record[T any] struct {
 	kind     string // record type in history, e.g. "BusinessUnit"
@@ -38,7 +43,7 @@ type record[T any] struct {
 // createRecord validates v and inserts it with a "<Kind>.Created" event.
 func createRecord[T any](ctx context.Context, s *Service, actor crewid.Actor, tenantID int64, rec record[T], v T) (T, error) {
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
-		now := s.Now().UTC()
+		now := s.now()
 		rec.stamp(&v, tenantID, now, true)
 		if err := rec.validate(ctx, tx, tenantID, nil, &v); err != nil {
 			return err
@@ -58,7 +63,10 @@ func createRecord[T any](ctx context.Context, s *Service, actor crewid.Actor, te
 func updateRecord[T any](ctx context.Context, s *Service, actor crewid.Actor, tenantID, id int64, rec record[T], clone func(T) T, edit func(*T) error) (T, error) {
 	var after T
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
-		now := s.Now().UTC()
+		now := s.now()
+		if err := tx.LockTenant(ctx, tenantID); err != nil {
+			return err
+		}
 		before, err := rec.get(ctx, tx, tenantID, id)
 		if err != nil {
 			return err
@@ -85,6 +93,9 @@ func updateRecord[T any](ctx context.Context, s *Service, actor crewid.Actor, te
 // still referred to stays, and the store answers Conflict.
 func deleteRecord[T any](ctx context.Context, s *Service, actor crewid.Actor, tenantID, id int64, rec record[T]) error {
 	return s.Store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.LockTenant(ctx, tenantID); err != nil {
+			return err
+		}
 		before, err := rec.get(ctx, tx, tenantID, id)
 		if err != nil {
 			return err
@@ -92,7 +103,7 @@ func deleteRecord[T any](ctx context.Context, s *Service, actor crewid.Actor, te
 		if err := rec.delete(ctx, tx, tenantID, id); err != nil {
 			return err
 		}
-		return history.Record(ctx, tx, s.Now().UTC(), actor, history.Change{
+		return history.Record(ctx, tx, s.now(), actor, history.Change{
 			TenantID: tenantID, Type: rec.kind + ".Deleted", RecordType: rec.kind, RecordID: id, Before: before,
 		})
 	})

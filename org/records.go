@@ -146,7 +146,17 @@ var zones = record[crewid.Zone]{
 				p.Add("serviceDays", "'"+d+"' is not a day of the week (Monday … Sunday).")
 			}
 		}
-		z.BusinessUnits = dedupe(z.BusinessUnits)
+		z.BusinessUnits, z.Technicians = dedupe(z.BusinessUnits), dedupe(z.Technicians)
+		// Each new reference is looked up below, in the transaction.
+		if len(z.BusinessUnits) > maxRefs {
+			p.Add("businessUnits", "Too many entries.")
+		}
+		if len(z.Technicians) > maxRefs {
+			p.Add("technicians", "Too many entries.")
+		}
+		if len(z.BusinessUnits) > maxRefs || len(z.Technicians) > maxRefs {
+			return p.Err()
+		}
 		for _, id := range z.BusinessUnits {
 			if before != nil && slices.Contains(before.BusinessUnits, id) {
 				continue
@@ -157,7 +167,6 @@ var zones = record[crewid.Zone]{
 				return err
 			}
 		}
-		z.Technicians = dedupe(z.Technicians)
 		for _, id := range z.Technicians {
 			if before != nil && slices.Contains(before.Technicians, id) {
 				continue
@@ -243,10 +252,16 @@ func (s *Service) UpdateCustomFieldType(ctx context.Context, actor crewid.Actor,
 	return updateRecord(ctx, s, actor, tenantID, id, customFieldTypes, func(c crewid.CustomFieldType) crewid.CustomFieldType { return c }, edit)
 }
 
+// maxRefs bounds a list of references to other records.
+const maxRefs = 1000
+
+// dedupe drops repeated ids, keeping order, in linear time.
 func dedupe(ids []int64) []int64 {
 	out := []int64{}
+	seen := make(map[int64]bool, len(ids))
 	for _, id := range ids {
-		if !slices.Contains(out, id) {
+		if !seen[id] {
+			seen[id] = true
 			out = append(out, id)
 		}
 	}

@@ -33,6 +33,9 @@ const (
 	maxShort = 255
 	maxLong  = 10000
 	maxItems = 100
+	// maxRefs bounds the records a list refers to (zones, custom
+	// fields): each is looked up in the transaction that saves the person.
+	maxRefs = 1000
 )
 
 // NormalizeEmail lower-cases and checks an email address. An empty input
@@ -132,11 +135,14 @@ func checkCoordinate(p crewid.Problems, field string, v *float64, limit float64)
 	}
 }
 
-// dedupeIDs drops repeated ids, keeping order.
+// dedupeIDs drops repeated ids, keeping order, in linear time: a body may
+// hold a hundred thousand of them.
 func dedupeIDs(ids []int64) []int64 {
 	out := make([]int64, 0, len(ids))
+	seen := make(map[int64]bool, len(ids))
 	for _, id := range ids {
-		if !slices.Contains(out, id) {
+		if !seen[id] {
+			seen[id] = true
 			out = append(out, id)
 		}
 	}

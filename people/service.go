@@ -65,6 +65,42 @@ func (s *Service) Get(ctx context.Context, tenantID int64, kind crewid.Kind, id 
 
 // Create adds a person and sets up their account as asked.
 func (s *Service) Create(ctx context.Context, actor crewid.Actor, p crewid.Person, setup AccountSetup) (crewid.Person, error) {
+	prepared, err := s.Prepare(p, setup)
+	if err != nil {
+		return crewid.Person{}, err
+	}
+	var created crewid.Person
+	err = s.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		created, err = s.Insert(ctx, tx, actor, prepared)
+		return err
+	})
+	if err != nil {
+		return crewid.Person{}, err
+	}
+	return created, nil
+}
+
+// Prepared is a new person checked on its own and ready to insert, with
+// any password already hashed.
+type Prepared struct {
+	person crewid.Person
+	method Method
+}
+
+// ForTenant returns pr placed in a tenant with the given roles, for a
+// person prepared before their tenant existed (a company's first
+// administrator).
+func (pr Prepared) ForTenant(tenantID int64, roleIDs []int64) Prepared {
+	pr.person = clonePerson(pr.person)
+	pr.person.TenantID, pr.person.RoleIDs = tenantID, dedupeIDs(roleIDs)
+	return pr
+}
+
+// Prepare checks a new person and their account set-up and hashes the
+// password: everything that needs no transaction. What the person refers
+// to is checked by Insert.
+func (s *Service) Prepare(p crewid.Person, setup AccountSetup) (Prepared, error) {
 	now := s.Now().UTC()
 	problems := crewid.Problems{}
 	normalize(problems, &p)
@@ -80,6 +116,14 @@ func (s *Service) Create(ctx context.Context, actor crewid.Actor, p crewid.Perso
 		}
 		if s.Inviter == nil {
 			problems.Add("accountCreationMethod", "Invitations cannot be sent by this server.")
+		}
+		if setup.Login != "" {
+			// A proposed login is kept for the invitation's acceptance.
+			login, err := NormalizeLogin(setup.Login)
+			if err != nil {
+				problems.Add("login", err.Error())
+			}
+			p.Account.Login = login
 		}
 	case AssignLoginAndPassword:
 		if !CanHaveAccount(p) {
@@ -99,14 +143,14 @@ func (s *Service) Create(ctx context.Context, actor crewid.Actor, p crewid.Perso
 		problems.Add("accountCreationMethod", "Must be CreateLater, SendInvite or AssignLoginAndPassword.")
 	}
 	if err := problems.Err(); err != nil {
-		return crewid.Person{}, err
+		return Prepared{}, err
 	}
 	if setup.Method == AssignLoginAndPassword {
-		// Hash before the transaction opens: it is slow on purpose and
+		// Hash before any transaction opens: it is slow on purpose and
 		// must not hold the writer.
 		hash, err := password.Hash(setup.Password)
 		if err != nil {
-			return crewid.Person{}, err
+			return Prepared{}, err
 		}
 		p.Account.State = crewid.AccountAdminAssigned
 		p.Account.PasswordHash = hash
@@ -120,26 +164,30 @@ func (s *Service) Create(ctx context.Context, actor crewid.Actor, p crewid.Perso
 		p.Account.State = crewid.AccountInvited
 	}
 	p.Active = true
+	return Prepared{person: p, method: setup.Method}, nil
+}
+
+// Insert saves a prepared person inside tx, with their history event and,
+// for an invitation, the invitation and its message.
+func (s *Service) Insert(ctx context.Context, tx store.Tx, actor crewid.Actor, pr Prepared) (crewid.Person, error) {
+	now := s.Now().UTC()
+	p := clonePerson(pr.person)
 	p.CreatedOn, p.ModifiedOn = now, now
-	err := s.Store.Update(ctx, func(tx store.Tx) error {
-		if err := checkReferences(ctx, tx, nil, &p); err != nil {
-			return err
-		}
-		if err := tx.CreatePerson(ctx, &p); err != nil {
-			return err
-		}
-		if err := history.Record(ctx, tx, now, actor, history.Change{
-			TenantID: p.TenantID, Type: string(p.Kind) + ".Created", RecordType: string(p.Kind), RecordID: p.ID, After: p,
-		}); err != nil {
-			return err
-		}
-		if setup.Method == SendInvite {
-			return s.Inviter.Invite(ctx, tx, now, actor, p)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := checkReferences(ctx, tx, nil, &p); err != nil {
 		return crewid.Person{}, err
+	}
+	if err := tx.CreatePerson(ctx, &p); err != nil {
+		return crewid.Person{}, err
+	}
+	if err := history.Record(ctx, tx, now, actor, history.Change{
+		TenantID: p.TenantID, Type: string(p.Kind) + ".Created", RecordType: string(p.Kind), RecordID: p.ID, After: p,
+	}); err != nil {
+		return crewid.Person{}, err
+	}
+	if pr.method == SendInvite {
+		if err := s.Inviter.Invite(ctx, tx, now, actor, p); err != nil {
+			return crewid.Person{}, err
+		}
 	}
 	return p, nil
 }
@@ -170,7 +218,7 @@ func (s *Service) Update(ctx context.Context, actor crewid.Actor, tenantID int64
 	var after crewid.Person
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
 		now := s.Now().UTC()
-		before, err := tx.Person(ctx, tenantID, id)
+		before, err := lockAndRead(ctx, tx, tenantID, id)
 		if err != nil {
 			return err
 		}
@@ -249,10 +297,21 @@ func (s *Service) Deactivate(ctx context.Context, actor crewid.Actor, tenantID i
 	})
 }
 
+// lockAndRead takes the person's row lock, then reads them: a
+// read-modify-write must not start from a state another transaction is
+// about to change, or one of the two changes is lost (on PostgreSQL, whose
+// transactions read committed data without waiting).
+func lockAndRead(ctx context.Context, tx store.Tx, tenantID, id int64) (crewid.Person, error) {
+	if err := tx.LockPerson(ctx, tenantID, id); err != nil {
+		return crewid.Person{}, err
+	}
+	return tx.Person(ctx, tenantID, id)
+}
+
 func (s *Service) setActive(ctx context.Context, actor crewid.Actor, tenantID int64, kind crewid.Kind, id int64, verb string, change func(*crewid.Person)) error {
 	return s.Store.Update(ctx, func(tx store.Tx) error {
 		now := s.Now().UTC()
-		before, err := tx.Person(ctx, tenantID, id)
+		before, err := lockAndRead(ctx, tx, tenantID, id)
 		if err != nil {
 			return err
 		}
@@ -338,6 +397,9 @@ func normalize(problems crewid.Problems, p *crewid.Person) {
 			problems.Add("jobHistoryDateFilter", "Must be one of: "+strings.Join(JobHistoryDateFilters, ", ")+".")
 		}
 		p.ZoneIDs = dedupeIDs(p.ZoneIDs)
+		if len(p.ZoneIDs) > maxRefs {
+			problems.Add("zoneIds", "Too many zones.")
+		}
 		if p.MainZoneID != 0 && !slices.Contains(p.ZoneIDs, p.MainZoneID) {
 			p.ZoneIDs = append(p.ZoneIDs, p.MainZoneID)
 		}
@@ -371,9 +433,6 @@ func normalize(problems crewid.Problems, p *crewid.Person) {
 		checkCoordinate(problems, "home.longitude", h.Longitude, 180)
 	}
 	p.RoleIDs = dedupeIDs(p.RoleIDs)
-	if len(p.RoleIDs) == 0 {
-		problems.Add("roleIds", "At least one role is required.")
-	}
 	if len(p.RoleIDs) > maxItems {
 		problems.Add("roleIds", "Too many roles.")
 	}
@@ -395,6 +454,10 @@ func normalize(problems crewid.Problems, p *crewid.Person) {
 	if err := access.ValidatePermissions(ids); err != nil {
 		addFieldErrors(problems, err)
 	}
+	if len(p.CustomFields) > maxRefs {
+		problems.Add("customFields", "Too many custom fields.")
+		p.CustomFields = nil
+	}
 	fields := p.CustomFields[:0:0]
 	for _, f := range p.CustomFields {
 		f.Value = cleanText(problems, "customFields", f.Value, maxLong, true)
@@ -413,6 +476,9 @@ func normalize(problems crewid.Problems, p *crewid.Person) {
 // unit deactivated later does not block unrelated edits.
 func checkReferences(ctx context.Context, tx store.Tx, before, p *crewid.Person) error {
 	problems := crewid.Problems{}
+	if len(p.RoleIDs) == 0 {
+		problems.Add("roleIds", "At least one role is required.")
+	}
 	var roles []crewid.Role
 	for _, id := range p.RoleIDs {
 		r, err := tx.Role(ctx, p.TenantID, id)

@@ -9,11 +9,14 @@ import (
 	"time"
 
 	"crewid"
+	"crewid/accounts"
 	"crewid/accounts/invite"
 	"crewid/api"
+	"crewid/api/auth"
 	"crewid/api/oauth"
 	"crewid/api/settings"
 	"crewid/apps"
+	"crewid/notify"
 	"crewid/org"
 	"crewid/people"
 	"crewid/store"
@@ -29,19 +32,47 @@ type Config struct {
 	// Environment is "production" or "integration"; tokens carry it.
 	Environment string
 	// LocalOutbox keeps messages in the local outbox instead of sending
-	// them (no SMTP or SMS configured).
+	// them (no SMTP or SMS configured). It is ignored when Email or SMS is
+	// set. With neither set and LocalOutbox false, messages are queued for
+	// the workers of other processes (the command line's one-off commands
+	// do that when the server has a provider configured).
 	LocalOutbox bool
+	// Email and SMS deliver the outbox (see package notify); nil leaves a
+	// channel undelivered. With either set, New builds a Worker (Server.Notify)
+	// for the caller to Run, and a message of a channel without a sender is
+	// written to the local outbox instead of being queued.
+	Email notify.Sender
+	SMS   notify.Sender
+	// MessageLease and MessageRetry tune the worker: how long it holds a
+	// claimed batch of messages, and the wait before the first retry of a
+	// failed message (doubling to an hour). Zero means the defaults of
+	// package notify.
+	MessageLease time.Duration
+	MessageRetry time.Duration
+	// WorkerOwner names the worker in leases; empty means notify.NewOwner().
+	WorkerOwner string
+	// SignInRate is how many sign-in and password-reset attempts a client
+	// address may make a minute on this node; 0 means no limit.
+	SignInRate int
+	// Accounts are the sign-in rules (lockout threshold and duration,
+	// token lifetimes …); zero fields take the defaults of package accounts.
+	Accounts accounts.Config
 }
 
 // Server holds the services and the HTTP handler built from a Config.
 type Server struct {
-	Config  Config
-	People  *people.Service
-	Org     *org.Service
-	Apps    *apps.Service
-	Keys    *apps.Keys
-	Invites *invite.Service
-	Handler http.Handler
+	Config   Config
+	People   *people.Service
+	Org      *org.Service
+	Apps     *apps.Service
+	Keys     *apps.Keys
+	Invites  *invite.Service
+	Accounts *accounts.Service
+	Handler  http.Handler
+	// Notify delivers the outbox; nil when Config has no sender. New does
+	// not start it: the caller runs it (crewid serve does) and may tune it
+	// before that.
+	Notify *notify.Worker
 }
 
 // New builds the services and routes.
@@ -50,16 +81,35 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.Email != nil || cfg.SMS != nil {
+		cfg.LocalOutbox = false
+	}
 	s := &Server{Config: cfg}
+	if cfg.Email != nil || cfg.SMS != nil {
+		s.Notify = &notify.Worker{Store: cfg.Store, Email: cfg.Email, SMS: cfg.SMS, Now: cfg.Now,
+			Owner: cfg.WorkerOwner, Lease: cfg.MessageLease}
+		if cfg.MessageRetry > 0 {
+			s.Notify.Backoff = notify.ExponentialBackoff(cfg.MessageRetry, notify.DefaultMaxRetry)
+		}
+		// The services enqueue through the router: per channel local or
+		// queued, and the worker woken after each commit that queued one.
+		// s.Config.Store stays the store itself.
+		cfg.Store = notify.Routed(cfg.Store, s.Notify)
+	}
 	s.Keys = apps.NewKeys(cfg.Store, cfg.Now)
 	s.Apps = &apps.Service{Store: cfg.Store, Keys: s.Keys, Now: cfg.Now, Issuer: cfg.PublicURL, Environment: cfg.Environment}
 	s.Invites = &invite.Service{Store: cfg.Store, Now: cfg.Now, PublicURL: cfg.PublicURL, Local: cfg.LocalOutbox}
 	s.People = &people.Service{Store: cfg.Store, Now: cfg.Now, Inviter: s.Invites}
 	s.Org = &org.Service{Store: cfg.Store, Now: cfg.Now}
+	s.Accounts = &accounts.Service{Store: cfg.Store, Keys: s.Keys, Invites: s.Invites, Now: cfg.Now,
+		Issuer: cfg.PublicURL, Environment: cfg.Environment, PublicURL: cfg.PublicURL, LocalOutbox: cfg.LocalOutbox,
+		Config: cfg.Accounts}
 
 	mux := http.NewServeMux()
 	oauth.Routes(mux, s.Apps, s.Keys)
-	(&settings.Handler{Store: cfg.Store, People: s.People, Org: s.Org, Auth: appAuth{s.Apps}, Now: cfg.Now}).Register(mux)
+	(&settings.Handler{Store: cfg.Store, People: s.People, Org: s.Org, Auth: appAuth{s.Apps}, Now: cfg.Now,
+		Accounts: s.Accounts, Invites: s.Invites}).Register(mux)
+	(&auth.Handler{Accounts: s.Accounts, Limiter: auth.NewLimiter(cfg.SignInRate), Now: cfg.Now}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := cfg.Store.Tenants(r.Context()); err != nil {
 			api.WriteError(w, r, err)

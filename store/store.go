@@ -25,6 +25,7 @@ import (
 // every change.
 type Store interface {
 	Reader
+	Outbox
 	// Update runs fn in one read-write transaction. The change, its history
 	// event and anything else fn writes commit together or not at all.
 	// Implementations may run fn again when the database asks for a retry
@@ -33,6 +34,54 @@ type Store interface {
 	// Migrate brings the schema up to date.
 	Migrate(ctx context.Context) error
 	Close() error
+}
+
+// ErrLeaseLost answers a delivery worker that records the result of a
+// message it no longer holds: its lease was taken over by another worker
+// after it ended, or the message is not pending any more (or does not
+// exist). The result of the other worker stands.
+var ErrLeaseLost = &crewid.Error{Code: crewid.Conflict, Message: "The message is not leased to this worker."}
+
+// Outbox is the delivery side of the message outbox, used by the workers
+// that send messages (package notify). Any number of workers, in any
+// number of processes sharing the database, may drain one outbox at once:
+// a worker claims messages with a lease, and only the holder of a lease
+// may record what became of the message. A lease that ends without a
+// result (the worker died) frees the message for another worker, so a
+// message is sent at least once and, unless a worker dies between handing
+// it to the provider and recording that, exactly once.
+//
+// Each method runs in a transaction of its own. Times are the worker's
+// clock; the nodes' clocks should agree to well within a lease.
+type Outbox interface {
+	// ClaimMessages takes up to limit messages, of every tenant, with
+	// status pending, NextAttemptOn at or before now and no live lease
+	// (none, or one that ended at or before now), oldest due first. Given
+	// channels, only messages of those channels are taken; given none,
+	// every channel. Each message taken is leased to owner until
+	// leaseUntil and its Attempts count goes up by one (the attempt starts
+	// now: an attempt that ends without a result still counts, so a
+	// message that kills its worker is not tried for ever). Two calls, in
+	// this process or another, never take the same message while its lease
+	// is live. owner must not be empty. The messages come back as updated,
+	// oldest due first.
+	ClaimMessages(ctx context.Context, owner string, now, leaseUntil time.Time, limit int, channels ...string) ([]crewid.Message, error)
+	// MarkSent records that the message was handed to the provider at now:
+	// status sent, the lease released. Attempts and LastError are kept.
+	MarkSent(ctx context.Context, id int64, owner string, now time.Time) error
+	// MarkRetry records a failed attempt that may succeed later: the
+	// message stays pending, with the given attempt count, due again at
+	// nextAttempt, with lastError, and its lease released. A worker that
+	// gives a claimed message back untried passes the attempt count and
+	// due time the message had before the claim.
+	MarkRetry(ctx context.Context, id int64, owner string, attempts int, nextAttempt time.Time, lastError string) error
+	// MarkFailed gives up on the message: status failed, with lastError,
+	// the lease released. Attempts is kept.
+	MarkFailed(ctx context.Context, id int64, owner string, lastError string) error
+	// Each Mark method changes the message only while it is pending and
+	// leased to owner (the lease may have ended, as long as no other worker
+	// has claimed the message since); otherwise it changes nothing and
+	// returns ErrLeaseLost.
 }
 
 // Active filters records by their active flag.
@@ -115,6 +164,35 @@ type EventQuery struct {
 	Limit             int
 }
 
+// HistoryQuery pages a tenant's history for a list: the filters of
+// EventQuery (its AfterID and Limit are not used), newest first unless
+// OldestFirst.
+type HistoryQuery struct {
+	EventQuery
+	Page         int // from 1
+	PageSize     int
+	IncludeTotal bool
+	OldestFirst  bool
+}
+
+// HistoryChain is the state of a tenant's history hash chain (see package
+// history): Head is the hash of the newest event (empty before the first),
+// Anchor the hash of the last event removed by pruning and AnchorID its id
+// (empty and 0 when none was).
+type HistoryChain struct {
+	Head     []byte
+	Anchor   []byte
+	AnchorID int64
+}
+
+// Pruned is what one PruneEvents call removed: how many events, and the
+// last of them (the new anchor). Unchanged anchor values when none.
+type Pruned struct {
+	Deleted  int
+	AnchorID int64
+	Anchor   []byte
+}
+
 // MessageQuery filters and pages a tenant's outbox. Messages come newest
 // first; to page on, pass the smallest id seen as BeforeID.
 type MessageQuery struct {
@@ -122,6 +200,9 @@ type MessageQuery struct {
 	Status    string // one of the crewid.Message* statuses; "" for all
 	AfterID   int64  // only messages with a greater id
 	BeforeID  int64  // only messages with a smaller id
+	// Offset skips this many of the matching messages (newest first), for
+	// page-numbered lists; 0 or less skips none.
+	Offset int
 	// Limit is the most messages returned: 100 when 0 or less, at most 500.
 	Limit int
 }
@@ -171,7 +252,18 @@ type Reader interface {
 
 	SigningKeys(ctx context.Context) ([]crewid.SigningKey, error)
 
+	// Events lists a tenant's events in chain (id) order, after q.AfterID,
+	// at most q.Limit (1000 when 0 or less, at most 5000).
 	Events(ctx context.Context, tenantID int64, q EventQuery) ([]crewid.Event, error)
+	// History is one page of a tenant's events, filtered by q.
+	History(ctx context.Context, tenantID int64, q HistoryQuery) (Page[crewid.Event], error)
+	// ExportEvents is one export page of a tenant's events matching q's
+	// filters, in chain order after q.AfterID (Batch.LastSeq is the last
+	// event id), at most q.Limit (1000 when 0 or less, at most 5000).
+	ExportEvents(ctx context.Context, tenantID int64, q EventQuery) (Batch[crewid.Event], error)
+	// HistoryChain returns the state of the tenant's hash chain;
+	// crewid.ErrNotFound for an unknown tenant.
+	HistoryChain(ctx context.Context, tenantID int64) (HistoryChain, error)
 
 	// InvitationByTokenHash finds the invitation whose token hashes to hash,
 	// in any tenant (the token is all the person accepting it has). Used,
@@ -179,6 +271,49 @@ type Reader interface {
 	InvitationByTokenHash(ctx context.Context, hash []byte) (crewid.Invitation, error)
 	// Messages lists a tenant's outbox messages, newest first.
 	Messages(ctx context.Context, tenantID int64, q MessageQuery) ([]crewid.Message, error)
+
+	// SessionByRefreshHash finds the session whose refresh token hashes to
+	// hash, in any tenant (the token is all its holder has). Rotated,
+	// revoked and expired sessions are found too; the caller decides.
+	SessionByRefreshHash(ctx context.Context, hash []byte) (crewid.Session, error)
+	// RevokedSessionFamilies lists the distinct families of the person's
+	// sessions revoked at or after since, in no particular order.
+	RevokedSessionFamilies(ctx context.Context, tenantID, personID int64, since time.Time) ([]string, error)
+	// LiveResetCodes lists the person's reset secrets of the kind that are
+	// neither used nor expired at now, newest first.
+	LiveResetCodes(ctx context.Context, tenantID, personID int64, kind string, now time.Time) ([]crewid.ResetCode, error)
+	// ResetTokenByHash finds the reset token (kind crewid.ResetKindToken)
+	// whose hash is hash, in any tenant. Used and expired ones are found
+	// too; the caller decides.
+	ResetTokenByHash(ctx context.Context, hash []byte) (crewid.ResetCode, error)
+}
+
+// FailedSignIn is what RecordFailedSignIn did.
+type FailedSignIn struct {
+	// Counted is false when nothing was counted: the account was already
+	// locked at the time of the attempt.
+	Counted bool
+	// Failures is the count of consecutive failures after this one; it
+	// goes back to 0 when this failure locked the account.
+	Failures int
+	// Locked is true when this failure reached the threshold and locked
+	// the account.
+	Locked bool
+}
+
+// SignIn is a successful password check, for RecordSignIn.
+type SignIn struct {
+	// PasswordHash is the stored hash the password was checked against.
+	// Nothing is written when the person's hash is no longer this one.
+	PasswordHash string
+	// NewHash, when not empty, replaces PasswordHash (a rehash with the
+	// current parameters).
+	NewHash string
+	On      time.Time
+	// Complete is true when the person is now signed in: LastSignInOn
+	// becomes On and the account state Established. False when a
+	// required action remains: only the failure count is cleared.
+	Complete bool
 }
 
 // Tx is one read-write transaction.
@@ -186,6 +321,10 @@ type Tx interface {
 	Reader
 
 	CreateTenant(ctx context.Context, t *crewid.Tenant) error
+	// LockTenant takes the tenant's row lock until the transaction ends.
+	// A read-modify-write of a settings record takes it before reading, so
+	// concurrent changes of one record cannot lose each other's updates.
+	LockTenant(ctx context.Context, tenantID int64) error
 
 	// CreatePerson inserts p with its account, roles, zones and custom
 	// fields, and sets p.ID, p.UserID and p.Seq.
@@ -225,12 +364,24 @@ type Tx interface {
 	AddAppSecret(ctx context.Context, s *crewid.AppSecret) error
 	DeleteAppSecret(ctx context.Context, appID, secretID int64) error
 
+	// LockSigningKeys keeps other transactions from adding signing keys
+	// until this one ends, so a check for an existing key followed by an
+	// insert is atomic across nodes.
+	LockSigningKeys(ctx context.Context) error
 	// AddSigningKey stores a new signing key; a key with the same id
 	// already present is a Conflict.
 	AddSigningKey(ctx context.Context, k crewid.SigningKey) error
 
-	// AppendEvent records one history event and sets e.ID.
+	// AppendEvent records one history event at the end of the tenant's
+	// hash chain and sets e.ID, e.PrevHash and e.Hash (history.EventHash).
+	// It takes the tenant's lock (held to commit), so a tenant's events
+	// are appended, numbered and committed one transaction at a time.
 	AppendEvent(ctx context.Context, e *crewid.Event) error
+	// PruneEvents removes, oldest first, at most limit of the tenant's
+	// events that come before its oldest event occurred at or after
+	// before, and makes the last removed event the chain's anchor. It
+	// takes the tenant's lock.
+	PruneEvents(ctx context.Context, tenantID int64, before time.Time, limit int) (Pruned, error)
 
 	// CreateInvitation inserts an invitation of a person of the tenant and
 	// sets i.ID. A token hash already stored is a Conflict.
@@ -242,4 +393,61 @@ type Tx interface {
 	// Status must be valid; a message is delivered only after the
 	// transaction commits.
 	EnqueueMessage(ctx context.Context, m *crewid.Message) error
+
+	// LockPerson takes the person's row lock until the transaction ends
+	// (a write that changes nothing), so that reads after it see the
+	// latest committed state and no other transaction changes the person
+	// before this one commits. Read-modify-write of a person starts with
+	// it. NotFound when the person does not exist in the tenant.
+	LockPerson(ctx context.Context, tenantID, personID int64) error
+	// UseInvitation locks the row of the invitation's person, then marks
+	// the invitation used at now if it is live: neither used nor voided,
+	// and not expired at now. It reports whether it did; NotFound when no
+	// such invitation exists in the tenant.
+	UseInvitation(ctx context.Context, tenantID, invitationID int64, now time.Time) (bool, error)
+	// RecordFailedSignIn counts one failed sign-in of the person in a single
+	// atomic statement, so concurrent failures are never lost. When the
+	// count reaches threshold the account is locked until lockUntil and the
+	// count starts again from 0 (the person's change number and ModifiedOn
+	// move: the account status changes). Nothing is counted while the
+	// account is locked at now. NotFound when the person does not exist.
+	RecordFailedSignIn(ctx context.Context, tenantID, personID int64, now time.Time, threshold int, lockUntil time.Time) (FailedSignIn, error)
+	// RecordSignIn records a successful password check (see SignIn) and
+	// clears the failure count, only if the person is still active, not
+	// locked at s.On and still has s.PasswordHash. It reports whether it
+	// wrote. When the account state changes to Established the change
+	// number and ModifiedOn move.
+	RecordSignIn(ctx context.Context, tenantID, personID int64, s SignIn) (bool, error)
+
+	// CreateSession inserts a session and sets s.ID. A refresh hash
+	// already stored is a Conflict.
+	CreateSession(ctx context.Context, s *crewid.Session) error
+	// RotateSession marks a session rotated at now if it is neither
+	// rotated nor revoked, and reports whether it did (false: another
+	// refresh used it first).
+	RotateSession(ctx context.Context, tenantID, sessionID int64, now time.Time) (bool, error)
+	// RevokeSessionFamily sets RevokedOn to now on every session of the
+	// family not yet revoked.
+	RevokeSessionFamily(ctx context.Context, tenantID int64, familyID string, now time.Time) error
+	// RevokeSessions sets RevokedOn to now on every session of the person
+	// not yet revoked, except those of exceptFamily ("" for none).
+	RevokeSessions(ctx context.Context, tenantID, personID int64, exceptFamily string, now time.Time) error
+	// DeleteExpiredSessions deletes the person's sessions that expired
+	// before now.
+	DeleteExpiredSessions(ctx context.Context, tenantID, personID int64, now time.Time) error
+
+	// CreateResetCode inserts a reset secret and sets c.ID. Kind and
+	// Channel must be valid; a reset token hash already stored is a
+	// Conflict.
+	CreateResetCode(ctx context.Context, c *crewid.ResetCode) error
+	// CountResetAttempt adds one to the attempts of a reset code in a
+	// single atomic statement and returns the new count. NotFound when no
+	// such code exists in the tenant.
+	CountResetAttempt(ctx context.Context, tenantID, codeID int64) (int, error)
+	// UseResetCode marks a reset secret used at now if it is neither used
+	// nor expired at now, and reports whether it did.
+	UseResetCode(ctx context.Context, tenantID, codeID int64, now time.Time) (bool, error)
+	// VoidResetCodes marks every live reset secret (codes and tokens) of
+	// the person used at now, and deletes those that expired before now.
+	VoidResetCodes(ctx context.Context, tenantID, personID int64, now time.Time) error
 }

@@ -159,6 +159,11 @@ func (s *Service) Invite(ctx context.Context, tx store.Tx, now time.Time, actor 
 func (s *Service) Resend(ctx context.Context, actor crewid.Actor, tenantID, personID int64) error {
 	return s.Store.Update(ctx, func(tx store.Tx) error {
 		now := s.now()
+		// Lock first: two re-sends at once must not both see the
+		// person uninvited and leave two live invitations.
+		if err := tx.LockPerson(ctx, tenantID, personID); err != nil {
+			return err
+		}
 		before, err := tx.Person(ctx, tenantID, personID)
 		if err != nil {
 			return err

@@ -10,9 +10,24 @@ import (
 	"crewid/store"
 )
 
-// roleMap loads the tenant's roles, to compute effective permissions.
-func (h *Handler) roleMap(ctx context.Context, tenantID int64) (map[int64]crewid.Role, error) {
-	page, err := h.Store.Roles(ctx, tenantID, store.RoleQuery{ListQuery: store.ListQuery{Active: store.ActiveAny, PageSize: 5000}})
+// roleMap loads the roles the given people hold (active or not), to
+// compute their effective permissions: only those, not every role of the
+// tenant, since a page rarely holds them all and one person holds one or two.
+func (h *Handler) roleMap(ctx context.Context, tenantID int64, people []crewid.Person) (map[int64]crewid.Role, error) {
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, p := range people {
+		for _, id := range p.RoleIDs {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return map[int64]crewid.Role{}, nil
+	}
+	page, err := h.Store.Roles(ctx, tenantID, store.RoleQuery{ListQuery: store.ListQuery{IDs: ids, Active: store.ActiveAny, PageSize: len(ids)}})
 	if err != nil {
 		return nil, err
 	}
@@ -23,9 +38,10 @@ func (h *Handler) roleMap(ctx context.Context, tenantID int64) (map[int64]crewid
 	return roles, nil
 }
 
-// personConverter returns the wire form for people of kind.
-func (h *Handler) personConverter(ctx context.Context, tenantID int64, kind crewid.Kind) (func(crewid.Person) any, error) {
-	roles, err := h.roleMap(ctx, tenantID)
+// personConverter returns the wire form for people of kind, for the given
+// people (whose roles it loads).
+func (h *Handler) personConverter(ctx context.Context, tenantID int64, kind crewid.Kind, people []crewid.Person) (func(crewid.Person) any, error) {
+	roles, err := h.roleMap(ctx, tenantID, people)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +72,7 @@ func (h *Handler) listPeople(kind crewid.Kind) func(http.ResponseWriter, *http.R
 			api.WriteError(w, r, err)
 			return
 		}
-		conv, err := h.personConverter(r.Context(), c.TenantID, kind)
+		conv, err := h.personConverter(r.Context(), c.TenantID, kind, page.Items)
 		if err != nil {
 			api.WriteError(w, r, err)
 			return
@@ -77,7 +93,7 @@ func (h *Handler) getPerson(kind crewid.Kind) func(http.ResponseWriter, *http.Re
 			api.WriteError(w, r, err)
 			return
 		}
-		conv, err := h.personConverter(r.Context(), c.TenantID, kind)
+		conv, err := h.personConverter(r.Context(), c.TenantID, kind, []crewid.Person{p})
 		if err != nil {
 			api.WriteError(w, r, err)
 			return
@@ -134,11 +150,14 @@ func (h *Handler) updatePerson(kind crewid.Kind) func(http.ResponseWriter, *http
 	}
 }
 
-// accountActionRequest is the body of an account action.
+// accountActionRequest is the body of an account action. Login and
+// Password are for SetLoginAndPassword and SetTemporaryPassword.
 type accountActionRequest struct {
 	Action      string `json:"action"`
 	LicenseType string `json:"licenseType"`
 	TruckID     int64  `json:"truckId"`
+	Login       string `json:"login"`
+	Password    string `json:"password"`
 }
 
 type accountActionResponse struct {
@@ -157,7 +176,7 @@ func (h *Handler) accountAction(kind crewid.Kind) func(http.ResponseWriter, *htt
 			api.WriteError(w, r, err)
 			return
 		}
-		if err := h.doAccountAction(r.Context(), c, kind, id, req.Action, crewid.LicenseType(req.LicenseType), req.TruckID); err != nil {
+		if err := h.doAccountAction(r.Context(), c, kind, id, req); err != nil {
 			api.WriteError(w, r, err)
 			return
 		}
@@ -165,24 +184,45 @@ func (h *Handler) accountAction(kind crewid.Kind) func(http.ResponseWriter, *htt
 	}
 }
 
-func (h *Handler) doAccountAction(ctx context.Context, c api.Caller, kind crewid.Kind, id int64, action string, license crewid.LicenseType, truckID int64) error {
-	switch action {
+// accountActions are the actions doAccountAction knows, for its error.
+const accountActions = "Activate, Deactivate, SendInvite, SendPasswordResetLink, SetTemporaryPassword, Unlock and SetLoginAndPassword"
+
+func (h *Handler) doAccountAction(ctx context.Context, c api.Caller, kind crewid.Kind, id int64, req accountActionRequest) error {
+	switch req.Action {
 	case "Activate":
-		return h.People.Activate(ctx, c.Actor, c.TenantID, kind, id, license, truckID)
+		return h.People.Activate(ctx, c.Actor, c.TenantID, kind, id, crewid.LicenseType(req.LicenseType), req.TruckID)
 	case "Deactivate":
 		return h.People.Deactivate(ctx, c.Actor, c.TenantID, kind, id)
+	case "SendInvite":
+		// Resend does not look at the kind: a person of the other kind
+		// does not exist on this endpoint.
+		if _, err := h.People.Get(ctx, c.TenantID, kind, id); err != nil {
+			return err
+		}
+		return h.Invites.Resend(ctx, c.Actor, c.TenantID, id)
+	case "SendPasswordResetLink":
+		return h.Accounts.SendPasswordResetLink(ctx, c.Actor, c.TenantID, kind, id)
+	case "SetTemporaryPassword":
+		return h.Accounts.SetTemporaryPassword(ctx, c.Actor, c.TenantID, kind, id, req.Password)
+	case "Unlock":
+		return h.Accounts.Unlock(ctx, c.Actor, c.TenantID, kind, id)
+	case "SetLoginAndPassword":
+		return h.Accounts.SetLoginAndPassword(ctx, c.Actor, c.TenantID, kind, id, req.Login, req.Password)
 	case "":
 		return crewid.FieldError("action", "An action is required.")
 	}
-	return crewid.FieldError("action", "Unknown action '"+action+"'; this server supports Activate and Deactivate.")
+	return crewid.FieldError("action", "Unknown action '"+req.Action+"'; this server supports "+accountActions+".")
 }
 
-// bulkActionRequest applies one action to many people.
+// bulkActionRequest applies one action to many people. Login and Password
+// are given to each (a login can of course be taken only once).
 type bulkActionRequest struct {
 	Action       string            `json:"action"`
 	IDs          []int64           `json:"ids"`
 	LicenseTypes map[string]string `json:"licenseTypes"`
 	TruckIDs     map[string]int64  `json:"truckIds"`
+	Login        string            `json:"login"`
+	Password     string            `json:"password"`
 }
 
 type bulkResult struct {
@@ -218,7 +258,10 @@ func (h *Handler) bulkAccountAction(kind crewid.Kind) func(http.ResponseWriter, 
 		out := bulkResponse{Results: make([]bulkResult, 0, len(req.IDs))}
 		for _, id := range req.IDs {
 			key := strconv.FormatInt(id, 10)
-			err := h.doAccountAction(r.Context(), c, kind, id, req.Action, crewid.LicenseType(req.LicenseTypes[key]), req.TruckIDs[key])
+			err := h.doAccountAction(r.Context(), c, kind, id, accountActionRequest{
+				Action: req.Action, LicenseType: req.LicenseTypes[key], TruckID: req.TruckIDs[key],
+				Login: req.Login, Password: req.Password,
+			})
 			res := bulkResult{ID: id, Status: "Success"}
 			if err != nil {
 				if crewid.CodeOf(err) == crewid.Internal {
@@ -246,7 +289,7 @@ func (h *Handler) exportPeople(kind crewid.Kind) func(http.ResponseWriter, *http
 			api.WriteError(w, r, err)
 			return
 		}
-		conv, err := h.personConverter(r.Context(), c.TenantID, kind)
+		conv, err := h.personConverter(r.Context(), c.TenantID, kind, batch.Items)
 		if err != nil {
 			api.WriteError(w, r, err)
 			return

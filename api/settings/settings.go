@@ -12,7 +12,10 @@ import (
 	"time"
 
 	"crewid"
+	"crewid/accounts"
+	"crewid/accounts/invite"
 	"crewid/api"
+	"crewid/apps"
 	"crewid/org"
 	"crewid/people"
 	"crewid/store"
@@ -32,6 +35,9 @@ type Handler struct {
 	Org    *org.Service
 	Auth   Authenticator
 	Now    func() time.Time
+	// Accounts and Invites back the account actions on credentials.
+	Accounts *accounts.Service
+	Invites  *invite.Service
 }
 
 // Route is one operation: its pattern, the application scope it needs and
@@ -44,13 +50,15 @@ type Route struct {
 	Handle  func(w http.ResponseWriter, r *http.Request, c api.Caller)
 }
 
-// Scopes an application token may carry for these APIs.
+// Scopes an application token may carry for these APIs (defined, with
+// what each covers, in package apps).
 const (
-	ScopePeopleRead    = "people.read"
-	ScopePeopleWrite   = "people.write"
-	ScopeRoles         = "roles"
-	ScopeSettingsRead  = "settings.read"
-	ScopeSettingsWrite = "settings.write"
+	ScopePeopleRead    = apps.ScopePeopleRead
+	ScopePeopleWrite   = apps.ScopePeopleWrite
+	ScopeRoles         = apps.ScopeRoles
+	ScopeSettingsRead  = apps.ScopeSettingsRead
+	ScopeSettingsWrite = apps.ScopeSettingsWrite
+	ScopeHistory       = apps.ScopeHistory
 )
 
 const (
@@ -102,6 +110,10 @@ func (h *Handler) Routes() []Route {
 		{"GET", settingsBase + "/custom-field-types/{id}", ScopeSettingsRead, h.getCustomFieldType},
 		{"PATCH", settingsBase + "/custom-field-types/{id}", ScopeSettingsWrite, h.updateCustomFieldType},
 
+		{"GET", settingsBase + "/history", ScopeHistory, h.listHistory},
+		{"GET", settingsBase + "/export/history", ScopeHistory, h.exportHistory},
+		{"GET", settingsBase + "/outbox", ScopePeopleWrite, h.listOutbox}, // see outbox.go for why not a read scope
+
 		{"GET", dispatchBase + "/teams", ScopeSettingsRead, h.listTeams},
 		{"POST", dispatchBase + "/teams", ScopeSettingsWrite, h.createTeam},
 		{"GET", dispatchBase + "/teams/{id}", ScopeSettingsRead, h.getTeam},
@@ -141,11 +153,12 @@ func (h *Handler) guard(rt Route) http.Handler {
 			api.WriteError(w, r, crewid.Errorf(crewid.NotFound, "Tenant %d was not found.", tenant))
 			return
 		}
-		if caller.Scopes != nil && !hasScope(caller.Scopes, rt.Scope) {
+		// An application may do only what its token's scopes allow.
+		if caller.Actor.Type == crewid.ActorApplication && !hasScope(caller.Scopes, rt.Scope) {
 			api.WriteError(w, r, crewid.Errorf(crewid.Forbidden, "The application's token lacks the %q scope.", rt.Scope))
 			return
 		}
-		caller.Actor.IP, caller.Actor.UserAgent = clientIP(r), truncate(r.UserAgent(), 500)
+		caller.Actor.IP, caller.Actor.UserAgent = clientIP(r), api.UserAgent(r)
 		rt.Handle(w, r.WithContext(api.WithCaller(r.Context(), caller)), caller)
 	})
 }
@@ -184,13 +197,6 @@ func clientIP(r *http.Request) string {
 		host = host[:i]
 	}
 	return strings.Trim(host, "[]")
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // pathID reads the {id} path parameter.

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"crewid"
-	"crewid/access"
 	"crewid/people"
 	"crewid/server"
 )
@@ -32,7 +31,7 @@ func newAdminServer(ctx context.Context, db dbFlags) (*server.Server, func(), er
 		if addr == "" {
 			addr = "127.0.0.1:8080"
 		}
-		publicURL = "http://" + addr
+		publicURL = defaultPublicURL(addr)
 	}
 	environment := os.Getenv("CREWID_ENVIRONMENT")
 	if environment == "" {
@@ -48,31 +47,21 @@ func newAdminServer(ctx context.Context, db dbFlags) (*server.Server, func(), er
 }
 
 // createTenantWithAdmin creates a company and its first administrator, an
-// office employee holding the Administrator role. With a password the
-// account is ready (the operator chose it); without, an invitation is sent.
+// office employee holding the Administrator role, in one transaction. With
+// a password the account is ready (the operator chose it); without, an
+// invitation is sent and the login is kept for its acceptance.
 func createTenantWithAdmin(ctx context.Context, srv *server.Server, name, adminName, login, email, password string) (crewid.Tenant, crewid.Person, error) {
-	tenant, roles, err := srv.Org.CreateTenant(ctx, operator, name)
-	if err != nil {
-		return crewid.Tenant{}, crewid.Person{}, err
-	}
-	var adminRole int64
-	for _, r := range roles {
-		if r.BuiltIn == access.KeyAdministrator {
-			adminRole = r.ID
-		}
-	}
-	setup := people.AccountSetup{Method: people.SendInvite}
+	setup := people.AccountSetup{Method: people.SendInvite, Login: login}
 	if password != "" {
 		setup = people.AccountSetup{Method: people.AssignLoginAndPassword, Login: login, Password: password, OwnChoice: true}
 	}
-	admin, err := srv.People.Create(ctx, operator, crewid.Person{
-		TenantID: tenant.ID, Kind: crewid.KindEmployee, Name: adminName, Email: email,
-		RoleIDs: []int64{adminRole}, Positions: []string{"Administrator"},
+	admin, err := srv.People.Prepare(crewid.Person{
+		Kind: crewid.KindEmployee, Name: adminName, Email: email, Positions: []string{"Administrator"},
 	}, setup)
 	if err != nil {
-		return tenant, crewid.Person{}, fmt.Errorf("tenant %d was created, but its administrator was not: %w", tenant.ID, err)
+		return crewid.Tenant{}, crewid.Person{}, err
 	}
-	return tenant, admin, nil
+	return srv.Org.CreateTenantWithAdmin(ctx, operator, name, srv.People, admin)
 }
 
 func tenantCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -86,14 +75,8 @@ func tenantCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	var missing []string
-	for flagName, v := range map[string]string{"--name": *name, "--admin-login": *login, "--admin-email": *email} {
-		if strings.TrimSpace(v) == "" {
-			missing = append(missing, flagName)
-		}
-	}
-	if len(missing) > 0 {
-		return usageError("missing " + strings.Join(missing, ", "))
+	if err := requireFlags("--name", *name, "--admin-login", *login, "--admin-email", *email); err != nil {
+		return err
 	}
 	if *adminName == "" {
 		*adminName = *login
@@ -119,12 +102,12 @@ func appCreate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	tenantID, err := strconv.ParseInt(*tenant, 10, 64)
-	if err != nil || tenantID <= 0 {
-		return usageError("--tenant must be a tenant id")
+	if err := requireFlags("--tenant", *tenant, "--name", *name); err != nil {
+		return err
 	}
-	if strings.TrimSpace(*name) == "" {
-		return usageError("missing --name")
+	tenantID, err := strconv.ParseInt(strings.TrimSpace(*tenant), 10, 64)
+	if err != nil || tenantID <= 0 {
+		return usageError("--tenant must be a tenant id (a positive whole number), not " + strconv.Quote(*tenant))
 	}
 	srv, closeDB, err := newAdminServer(ctx, db)
 	if err != nil {
@@ -132,6 +115,9 @@ func appCreate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer closeDB()
 	if _, err := srv.Config.Store.Tenant(ctx, tenantID); err != nil {
+		if crewid.IsNotFound(err) {
+			return fmt.Errorf("tenant %d does not exist; create it with \"crewid tenant create\"", tenantID)
+		}
 		return fmt.Errorf("tenant %d: %w", tenantID, err)
 	}
 	app, secret, err := srv.Apps.Create(ctx, operator, tenantID, *name, strings.FieldsFunc(*scopes, func(r rune) bool {
@@ -141,6 +127,21 @@ func appCreate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	return json.NewEncoder(stdout).Encode(appCredentials{AppID: app.ID, AppKey: app.AppKey, ClientID: app.ClientID, ClientSecret: secret})
+}
+
+// requireFlags takes pairs of flag name and value and names, in order,
+// every flag left empty.
+func requireFlags(pairs ...string) error {
+	var missing []string
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if strings.TrimSpace(pairs[i+1]) == "" {
+			missing = append(missing, pairs[i])
+		}
+	}
+	if len(missing) > 0 {
+		return usageError("missing " + strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 type appCredentials struct {

@@ -4,6 +4,7 @@
 //	crewid migrate       bring the database schema up to date
 //	crewid tenant create create a company and its first administrator
 //	crewid app create    register an API application for a company
+//	crewid history       verify or prune a company's history
 //
 // Every flag can also be set by the environment variable named in its help.
 // This is the only package that reads flags or the environment.
@@ -19,8 +20,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-
-	"crewid"
 )
 
 func main() {
@@ -41,6 +40,8 @@ Usage:
   crewid migrate [flags]     bring the database schema up to date
   crewid tenant create --name NAME --admin-login LOGIN --admin-email EMAIL [--admin-password P]
   crewid app create --tenant N --name NAME [--scopes a,b]
+  crewid history verify --tenant N      check the tenant's history hash chain
+  crewid history prune --tenant N --older-than 8760h
 
 Run "crewid COMMAND -h" for the flags of a command.
 `
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if len(args) > 1 && args[1] == "create" {
 			return appCreate(ctx, args[2:], stdout, stderr)
 		}
+	case "history":
+		return historyCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -76,20 +79,23 @@ type usageError string
 
 func (e usageError) Error() string { return string(e) }
 
+// exitCode is 0 for -h (the help was asked for, as with the flag package's
+// ExitOnError), 2 for a mistake in the command line and 1 for the rest.
 func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &u):
 		return 2
 	}
 	return 1
 }
 
-// describe renders an error for the terminal, with field errors spelled out.
+// describe renders an error for the terminal. The whole chain is kept: a
+// *crewid.Error spells out its field errors itself, and what wraps it says
+// which record or step failed ("tenant 7 was not found", "migrate: …").
 func describe(err error) string {
-	var e *crewid.Error
-	if errors.As(err, &e) {
-		return e.Error()
-	}
 	return err.Error()
 }
 
@@ -118,7 +124,11 @@ func (fs flagSet) str(name, env, def, help string) *string {
 // parse parses args and refuses stray positional arguments.
 func (fs flagSet) parse(args []string) error {
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		// The flag package has printed the problem and the flags already.
+		return usageError(err.Error())
 	}
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument: " + fs.Arg(0))

@@ -13,6 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"crewid/accounts"
+	"crewid/notify"
+	smssender "crewid/notify/sms"
+	smtpsender "crewid/notify/smtp"
 	"crewid/server"
 	"crewid/store"
 	"crewid/store/postgres"
@@ -68,6 +72,9 @@ type serveConfig struct {
 	lockoutThreshold             int
 	lockoutDuration              time.Duration
 	allowPrivateWebhooks         bool
+	// messageLease and messageRetry tune message delivery; zero means the
+	// defaults of package notify.
+	messageLease, messageRetry time.Duration
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (serveConfig, dbFlags, error) {
@@ -75,8 +82,10 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, dbFlags, err
 	db := addDBFlags(fs)
 	addr := fs.str("addr", "CREWID_ADDR", "127.0.0.1:8080", "address to listen on")
 	publicURL := fs.str("public-url", "CREWID_PUBLIC_URL", "", "base URL of links in messages (default http://ADDR)")
-	smtp := fs.str("smtp", "CREWID_SMTP_URL", "", "SMTP server, smtp://user:pass@host:port (unset: local outbox)")
-	sms := fs.str("sms", "CREWID_SMS_URL", "", "base URL of a Twilio-compatible Messages API (unset: local outbox)")
+	smtp := fs.str("smtp", "CREWID_SMTP_URL", "", "SMTP server for email, smtp://user:pass@host:port or smtps://…; options ?from=ADDRESS&tls=starttls|required|none (unset: local outbox)")
+	sms := fs.str("sms", "CREWID_SMS_URL", "", "Twilio-compatible Messages API for SMS, https://ACCOUNT_SID:AUTH_TOKEN@host[/prefix]?from=+15550001111 (unset: local outbox)")
+	lease := fs.str("message-lease", "CREWID_MESSAGE_LEASE", "", "how long a node holds the messages it is sending before another may take them over (default 2m)")
+	retry := fs.str("message-retry", "CREWID_MESSAGE_RETRY", "", "wait before the first retry of a failed message, doubling to 1h (default 30s)")
 	env := fs.str("environment", "CREWID_ENVIRONMENT", "integration", "production or integration")
 	rate := fs.str("signin-rate", "CREWID_SIGNIN_RATE", "60", "sign-in and reset attempts per minute per client address (0 = off)")
 	threshold := fs.str("lockout-threshold", "CREWID_LOCKOUT_THRESHOLD", "10", "failed sign-ins that lock an account")
@@ -93,11 +102,10 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, dbFlags, err
 	if cfg.environment != "production" && cfg.environment != "integration" {
 		problems = append(problems, "--environment must be production or integration")
 	}
-	if cfg.publicURL == "" {
-		cfg.publicURL = "http://" + cfg.addr
-	}
-	if u, err := url.Parse(cfg.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		problems = append(problems, "--public-url must be an http(s) URL")
+	if cfg.publicURL != "" {
+		if u, err := url.Parse(cfg.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, "--public-url must be an http(s) URL")
+		}
 	}
 	if cfg.smtpURL != "" {
 		if u, err := url.Parse(cfg.smtpURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
@@ -122,6 +130,16 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, dbFlags, err
 	if cfg.allowPrivateWebhooks, err = strconv.ParseBool(*private); err != nil {
 		problems = append(problems, "--allow-private-webhooks must be true or false")
 	}
+	if *lease != "" {
+		if cfg.messageLease, err = time.ParseDuration(*lease); err != nil || cfg.messageLease < time.Second {
+			problems = append(problems, "--message-lease must be a duration of 1s or more, such as 2m")
+		}
+	}
+	if *retry != "" {
+		if cfg.messageRetry, err = time.ParseDuration(*retry); err != nil || cfg.messageRetry <= 0 {
+			problems = append(problems, "--message-retry must be a duration such as 30s")
+		}
+	}
 	if len(problems) > 0 {
 		return cfg, db, usageError(strings.Join(problems, "; "))
 	}
@@ -135,6 +153,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	slog.SetDefault(logger)
+	email, text, err := messageSenders(cfg)
+	if err != nil {
+		return err
+	}
 
 	st, isSQLite, err := db.open(ctx)
 	if err != nil {
@@ -142,11 +164,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer st.Close()
 
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if cfg.publicURL == "" {
+		cfg.publicURL = defaultPublicURL(ln.Addr().String())
+	}
+
 	srv := server.New(server.Config{
-		Store:       st,
-		PublicURL:   cfg.publicURL,
-		Environment: cfg.environment,
-		LocalOutbox: cfg.smtpURL == "" && cfg.smsURL == "",
+		Store:        st,
+		PublicURL:    cfg.publicURL,
+		Environment:  cfg.environment,
+		LocalOutbox:  cfg.smtpURL == "" && cfg.smsURL == "",
+		Email:        email,
+		SMS:          text,
+		MessageLease: cfg.messageLease,
+		MessageRetry: cfg.messageRetry,
+		SignInRate:   cfg.signinRate,
+		Accounts:     accounts.Config{LockoutThreshold: cfg.lockoutThreshold, LockoutDuration: cfg.lockoutDuration},
 	})
 	if isSQLite {
 		if err := bootstrapDemo(ctx, srv, cfg.publicURL, stdout); err != nil {
@@ -154,10 +191,27 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return err
+	if srv.Notify != nil {
+		// The worker outlives the listener: it stops after the HTTP
+		// server has shut down (defers run last first), finishing the
+		// sends under way.
+		workerCtx, stopWorker := context.WithCancel(context.Background())
+		workerDone := make(chan struct{})
+		go func() {
+			defer close(workerDone)
+			srv.Notify.Run(workerCtx)
+		}()
+		defer func() {
+			stopWorker()
+			select {
+			case <-workerDone:
+			case <-time.After(30 * time.Second):
+				logger.Warn("message delivery did not stop in time; messages being sent will be sent again by the next node")
+			}
+		}()
+		logger.Info("delivering messages", "email", senderName(email), "sms", senderName(text), "worker", srv.Notify.OwnerName())
 	}
+
 	httpServer := &http.Server{
 		Handler:           srv.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -181,6 +235,56 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// messageSenders builds the senders of --smtp and --sms; nil for a channel
+// left unset. It runs before anything is opened, so a mistake in a URL is
+// a usage error that leaves nothing behind.
+func messageSenders(cfg serveConfig) (email, text notify.Sender, err error) {
+	// The default From domain is the public URL's host; the listener's
+	// port does not matter for it.
+	publicURL := cfg.publicURL
+	if publicURL == "" {
+		publicURL = defaultPublicURL(cfg.addr)
+	}
+	if cfg.smtpURL != "" {
+		s, err := smtpsender.New(cfg.smtpURL, publicURL)
+		if err != nil {
+			return nil, nil, usageError("--smtp: " + err.Error())
+		}
+		email = s
+	}
+	if cfg.smsURL != "" {
+		s, err := smssender.New(cfg.smsURL)
+		if err != nil {
+			return nil, nil, usageError("--sms: " + err.Error())
+		}
+		text = s
+	}
+	return email, text, nil
+}
+
+// senderName is a sender's URL without secrets, or "local outbox".
+func senderName(s notify.Sender) string {
+	if str, ok := s.(fmt.Stringer); ok {
+		return str.String()
+	}
+	return "local outbox"
+}
+
+// defaultPublicURL is the URL of the address listened on, as a client on
+// this machine reaches it: "--addr :8080" or "0.0.0.0:8080" give
+// http://127.0.0.1:8080 (not the unusable http://:8080), and port 0 gives
+// the port actually chosen.
+func defaultPublicURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1" // Go's wildcard listeners take IPv4 too
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {

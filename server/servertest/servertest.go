@@ -16,6 +16,7 @@ import (
 
 	"crewid"
 	"crewid/access"
+	"crewid/notify"
 	"crewid/server"
 	"crewid/store"
 	"crewid/store/postgres"
@@ -68,6 +69,35 @@ type Option func(*server.Config)
 
 // WithClock makes the server read time from now.
 func WithClock(now func() time.Time) Option { return func(c *server.Config) { c.Now = now } }
+
+// WithSenders delivers the outbox through email and sms (either may be
+// nil: that channel's messages then go to the local outbox). The server
+// gets a worker, Env.Server.Notify, which Start does not run: a test calls
+// its DrainOnce, or RunNotify, after tuning it if it likes.
+func WithSenders(email, sms notify.Sender) Option {
+	return func(c *server.Config) {
+		c.Email, c.SMS = email, sms
+		c.LocalOutbox = email == nil && sms == nil
+	}
+}
+
+// RunNotify runs the server's outbox worker until the test ends.
+func (e *Env) RunNotify(t testing.TB) {
+	t.Helper()
+	if e.Server.Notify == nil {
+		t.Fatal("servertest: the server has no outbox worker; start it WithSenders")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Server.Notify.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+}
 
 // Start runs a server on st and creates a tenant named "Acme Heating" with an
 // application holding every scope.

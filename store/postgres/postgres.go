@@ -39,7 +39,8 @@ var Flavor = sqlstore.Flavor{
 		return e != nil && (e.Code == "40001" || e.Code == "40P01")
 	},
 	// Migrations run one process at a time; the number is arbitrary but fixed.
-	LockMigrations: `SELECT pg_advisory_xact_lock(7243019861)`,
+	LockMigrations:  `SELECT pg_advisory_xact_lock(7243019861)`,
+	LockSigningKeys: `LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE`,
 }
 
 func pgError(err error) *pgconn.PgError {

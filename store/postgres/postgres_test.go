@@ -61,3 +61,13 @@ func TestOutbox(t *testing.T) {
 	TestURL(t) // skip (or fail under CREWID_REQUIRE_POSTGRES=1) once, up front
 	storetest.RunOutbox(t, func(t *testing.T) store.Store { return OpenTest(t) })
 }
+
+func TestSessions(t *testing.T) {
+	TestURL(t) // skip (or fail under CREWID_REQUIRE_POSTGRES=1) once, up front
+	storetest.RunSessions(t, func(t *testing.T) store.Store { return OpenTest(t) })
+}
+
+func TestHistory(t *testing.T) {
+	TestURL(t) // skip (or fail under CREWID_REQUIRE_POSTGRES=1) once, up front
+	storetest.RunHistory(t, func(t *testing.T) store.Store { return OpenTest(t) })
+}

@@ -15,3 +15,11 @@ func TestStore(t *testing.T) {
 func TestOutbox(t *testing.T) {
 	storetest.RunOutbox(t, func(t *testing.T) store.Store { return sqlite.OpenTest(t) })
 }
+
+func TestSessions(t *testing.T) {
+	storetest.RunSessions(t, func(t *testing.T) store.Store { return sqlite.OpenTest(t) })
+}
+
+func TestHistory(t *testing.T) {
+	storetest.RunHistory(t, func(t *testing.T) store.Store { return sqlite.OpenTest(t) })
+}

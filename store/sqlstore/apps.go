@@ -172,6 +172,14 @@ func (c conn) SigningKeys(ctx context.Context) ([]crewid.SigningKey, error) {
 	return out, rows.Err()
 }
 
+func (t *tx) LockSigningKeys(ctx context.Context) error {
+	if t.db.flavor.LockSigningKeys == "" {
+		return nil
+	}
+	_, err := t.exec(ctx, t.db.flavor.LockSigningKeys)
+	return err
+}
+
 func (t *tx) AddSigningKey(ctx context.Context, k crewid.SigningKey) error {
 	_, err := t.exec(ctx, `INSERT INTO signing_keys (id, algorithm, private_key, created_on) VALUES (?, ?, ?, ?)`,
 		k.ID, k.Algorithm, nonEmptyBytes(k.PrivateKeyPEM), toMicros(k.CreatedOn))

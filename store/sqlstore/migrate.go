@@ -55,10 +55,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    BIGINT PRIMARY KEY,
-		name       TEXT   NOT NULL,
-		applied_on BIGINT NOT NULL)`); err != nil {
+	if err := db.createMigrationsTable(ctx); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	for _, m := range migrations {
@@ -66,7 +63,31 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 	}
-	return nil
+	// Events written before the history chain existed join it now.
+	return db.sealHistory(ctx)
+}
+
+// createMigrationsTable makes the table that records applied migrations.
+// It runs under the migration lock: two processes creating the same table
+// at once would otherwise collide in PostgreSQL's catalog.
+func (db *DB) createMigrationsTable(ctx context.Context) error {
+	sqlTx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = sqlTx.Rollback() }()
+	if db.flavor.LockMigrations != "" {
+		if _, err := sqlTx.ExecContext(ctx, db.flavor.LockMigrations); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+	}
+	if _, err := sqlTx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    BIGINT PRIMARY KEY,
+		name       TEXT   NOT NULL,
+		applied_on BIGINT NOT NULL)`); err != nil {
+		return err
+	}
+	return sqlTx.Commit()
 }
 
 func (db *DB) applyMigration(ctx context.Context, m migration) error {

@@ -1,7 +1,10 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"crewid"
@@ -116,8 +119,8 @@ func (c conn) Messages(ctx context.Context, tenantID int64, q store.MessageQuery
 	case limit > maxMessageLimit:
 		limit = maxMessageLimit
 	}
-	rows, err := c.query(ctx, `SELECT `+messageCols+` FROM outbox`+w.String()+` ORDER BY id DESC LIMIT ?`,
-		append(append([]any{}, w.args...), limit)...)
+	rows, err := c.query(ctx, `SELECT `+messageCols+` FROM outbox`+w.String()+` ORDER BY id DESC LIMIT ? OFFSET ?`,
+		append(append([]any{}, w.args...), limit, max(q.Offset, 0))...)
 	if err != nil {
 		return nil, err
 	}
@@ -155,4 +158,132 @@ func (t *tx) EnqueueMessage(ctx context.Context, m *crewid.Message) error {
 		m.TenantID, m.Channel, m.Recipient, m.Subject, m.Body, m.Status, m.Attempts,
 		toMicros(m.NextAttemptOn), m.LastError, toMicros(m.CreatedOn), toMicros(m.SentOn)).Scan(&m.ID)
 	return t.db.translate(err)
+}
+
+// ---- delivery ----------------------------------------------------------------
+
+// maxClaim bounds one ClaimMessages call.
+const maxClaim = 1000
+
+// ClaimMessages leases due messages to owner. On PostgreSQL the candidate
+// rows are locked with FOR UPDATE SKIP LOCKED, so concurrent claims on
+// other connections pass over each other's rows instead of waiting, and
+// the lease condition is checked again on the row as it is when locked.
+// On SQLite the single writer connection runs one claim at a time.
+func (db *DB) ClaimMessages(ctx context.Context, owner string, now, leaseUntil time.Time, limit int, channels ...string) ([]crewid.Message, error) {
+	problems := crewid.Problems{}
+	if owner == "" {
+		problems.Add("owner", "A lease needs an owner.")
+	}
+	if !leaseUntil.After(now) {
+		problems.Add("leaseUntil", "A lease must end after it starts.")
+	}
+	if limit <= 0 {
+		problems.Add("limit", "The limit must be at least 1.")
+	}
+	for _, c := range channels {
+		if !validChannel(c) {
+			problems.Add("channels", "A channel must be email or sms.")
+		}
+	}
+	if err := problems.Err(); err != nil {
+		return nil, err
+	}
+	limit = min(limit, maxClaim)
+	if len(channels) == 0 {
+		channels = []string{crewid.ChannelEmail, crewid.ChannelSMS}
+	}
+	nowUS := toMicros(now)
+	dueArgs := []any{nowUS, nowUS}
+	for _, c := range channels {
+		dueArgs = append(dueArgs, c)
+	}
+	dueArgs = append(dueArgs, limit)
+	leaseArgs := []any{owner, toMicros(leaseUntil)}
+	due := `SELECT id FROM outbox
+		WHERE status = 'pending' AND next_attempt_on <= ? AND lease_until <= ?
+		AND channel IN (?` + strings.Repeat(", ?", len(channels)-1) + `)
+		ORDER BY next_attempt_on, id LIMIT ?`
+	var query string
+	var args []any
+	if db.flavor.Name == "postgres" {
+		query = `WITH due AS MATERIALIZED (` + due + ` FOR UPDATE SKIP LOCKED)
+		UPDATE outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM due)
+		RETURNING ` + messageCols
+		args = append(dueArgs, leaseArgs...)
+	} else {
+		query = `UPDATE outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+		WHERE id IN (` + due + `)
+		RETURNING ` + messageCols
+		args = append(leaseArgs, dueArgs...)
+	}
+	var out []crewid.Message
+	err := db.Update(ctx, func(stx store.Tx) error {
+		out = out[:0]
+		t := stx.(*tx)
+		rows, err := t.query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m, err := scanMessage(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b crewid.Message) int {
+		if c := a.NextAttemptOn.Compare(b.NextAttemptOn); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return orEmpty(out), nil
+}
+
+// markMessage runs one UPDATE of a message leased to owner and answers
+// ErrLeaseLost when it matched nothing.
+func (db *DB) markMessage(ctx context.Context, id int64, owner, set string, args ...any) error {
+	if owner == "" {
+		return store.ErrLeaseLost
+	}
+	return db.Update(ctx, func(stx store.Tx) error {
+		t := stx.(*tx)
+		res, err := t.exec(ctx, `UPDATE outbox SET `+set+`, lease_owner = '', lease_until = 0
+			WHERE id = ? AND status = 'pending' AND lease_owner = ?`, append(args, id, owner)...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return store.ErrLeaseLost
+		}
+		return nil
+	})
+}
+
+func (db *DB) MarkSent(ctx context.Context, id int64, owner string, now time.Time) error {
+	return db.markMessage(ctx, id, owner, `status = 'sent', sent_on = ?`, toMicros(now))
+}
+
+func (db *DB) MarkRetry(ctx context.Context, id int64, owner string, attempts int, nextAttempt time.Time, lastError string) error {
+	if attempts < 0 {
+		return crewid.FieldError("attempts", "The attempt count cannot be negative.")
+	}
+	return db.markMessage(ctx, id, owner, `attempts = ?, next_attempt_on = ?, last_error = ?`,
+		attempts, toMicros(nextAttempt), lastError)
+}
+
+func (db *DB) MarkFailed(ctx context.Context, id int64, owner string, lastError string) error {
+	return db.markMessage(ctx, id, owner, `status = 'failed', last_error = ?`, lastError)
 }

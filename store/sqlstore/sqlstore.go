@@ -38,6 +38,10 @@ type Flavor struct {
 	// LockMigrations is run first in the migration transaction so that
 	// several processes starting at once migrate one at a time.
 	LockMigrations string
+	// LockSigningKeys locks the signing_keys table against inserts for the
+	// rest of a transaction; empty where transactions already run one at a
+	// time (SQLite's single writer).
+	LockSigningKeys string
 }
 
 // DB is the store. Reads go to the read pool; every transaction goes to the
@@ -74,6 +78,12 @@ func (db *DB) Close() error {
 
 // Flavor returns the flavor the store was made with.
 func (db *DB) Flavor() Flavor { return db.flavor }
+
+// SQL returns the write pool, for tools and tests that must reach the
+// tables directly (a test that tampers with history, for one). The store's
+// own methods never need it; on SQLite it is the single write connection,
+// so do not hold it across a call to Update.
+func (db *DB) SQL() *sql.DB { return db.writer }
 
 // querier is what both *sql.DB and *sql.Tx offer.
 type querier interface {

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +32,14 @@ func RunOutbox(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MessageLimit", testMessageLimit},
 		{"MessageTenantIsolation", testMessageTenantIsolation},
 		{"MessageRollback", testMessageRollback},
+		{"MessageOffset", testMessageOffset},
+		{"ClaimMessages", testClaimMessages},
+		{"ClaimChannelsAndLimit", testClaimChannelsAndLimit},
+		{"ClaimLeaseExpiry", testClaimLeaseExpiry},
+		{"ClaimValidation", testClaimValidation},
+		{"MarkMessages", testMarkMessages},
+		{"MarkNeedsLease", testMarkNeedsLease},
+		{"ConcurrentClaims", testConcurrentClaims},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -540,4 +550,376 @@ func testMessageRollback(t *testing.T, s store.Store) {
 		t.Fatalf("Update: got %v, want the error fn returned", err)
 	}
 	checkIDs(t, "Messages after a rolled back enqueue", []int64{kept.ID}, messageIDs(listMessages(t, s, a.ID, store.MessageQuery{})))
+}
+
+func testMessageOffset(t *testing.T, s store.Store) {
+	a := newTenant(t, s, "Acme")
+	var msgs []crewid.Message
+	for i := range 7 {
+		status := crewid.MessageLocal
+		if i%2 == 0 {
+			status = crewid.MessagePending
+		}
+		msgs = append(msgs, enqueue(t, s, outboxMessage(a.ID, crewid.ChannelEmail, fmt.Sprintf("p%d@example.com", i), status, at(time.Duration(i)*time.Minute)))[0])
+	}
+	ids := messageIDs(msgs)
+	desc := slices.Clone(ids)
+	slices.Reverse(desc)
+	pending := []int64{ids[6], ids[4], ids[2], ids[0]}
+	for _, tc := range []struct {
+		what string
+		q    store.MessageQuery
+		want []int64
+	}{
+		{"Offset 0", store.MessageQuery{Offset: 0, Limit: 3}, desc[:3]},
+		{"Offset -5 (none skipped)", store.MessageQuery{Offset: -5, Limit: 3}, desc[:3]},
+		{"Offset 3", store.MessageQuery{Offset: 3, Limit: 3}, desc[3:6]},
+		{"Offset 6", store.MessageQuery{Offset: 6, Limit: 3}, desc[6:]},
+		{"Offset 7", store.MessageQuery{Offset: 7, Limit: 3}, nil},
+		{"Offset 1000", store.MessageQuery{Offset: 1000}, nil},
+		{"Offset with Status", store.MessageQuery{Offset: 1, Limit: 2, Status: crewid.MessagePending}, pending[1:3]},
+		{"Offset with BeforeID", store.MessageQuery{Offset: 1, BeforeID: ids[5]}, desc[3:]},
+	} {
+		got := listMessages(t, s, a.ID, tc.q)
+		if got == nil {
+			t.Errorf("Messages(%s): nil list, want a non-nil one", tc.what)
+		}
+		checkIDs(t, "Messages("+tc.what+")", tc.want, messageIDs(got))
+	}
+}
+
+// ---- delivery ----------------------------------------------------------------
+
+// claim calls ClaimMessages and fails the test on error.
+func claim(t testing.TB, s store.Store, owner string, now, until time.Time, limit int, channels ...string) []crewid.Message {
+	t.Helper()
+	got, err := s.ClaimMessages(ctx(t), owner, now, until, limit, channels...)
+	if err != nil {
+		t.Fatalf("ClaimMessages(%q, limit %d, channels %v): %v", owner, limit, channels, err)
+	}
+	if got == nil {
+		t.Fatalf("ClaimMessages(%q): nil list, want a non-nil one", owner)
+	}
+	return got
+}
+
+// readMessage finds one message of the tenant by id.
+func readMessage(t testing.TB, s store.Reader, tenantID, id int64) crewid.Message {
+	t.Helper()
+	for _, m := range listMessages(t, s, tenantID, store.MessageQuery{AfterID: id - 1, BeforeID: id + 1}) {
+		if m.ID == id {
+			return m
+		}
+	}
+	t.Fatalf("message %d of tenant %d not found", id, tenantID)
+	return crewid.Message{}
+}
+
+func wantLeaseLost(t testing.TB, what string, err error) {
+	t.Helper()
+	if !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("%s: got %s, want store.ErrLeaseLost", what, describe(err))
+	}
+}
+
+func testClaimMessages(t *testing.T, s store.Store) {
+	a := newTenant(t, s, "Acme")
+	b := newTenant(t, s, "Bolt")
+	p1 := outboxMessage(a.ID, crewid.ChannelEmail, "ann@example.com", crewid.MessagePending, fine(0))
+	p1.Attempts, p1.LastError = 2, "421 try later"
+	p2 := outboxMessage(b.ID, crewid.ChannelSMS, "+15550001111", crewid.MessagePending, fine(time.Minute))
+	future := outboxMessage(a.ID, crewid.ChannelEmail, "later@example.com", crewid.MessagePending, fine(time.Hour))
+	local := outboxMessage(a.ID, crewid.ChannelEmail, "local@example.com", crewid.MessageLocal, at(0))
+	sent := outboxMessage(a.ID, crewid.ChannelEmail, "sent@example.com", crewid.MessageSent, at(0))
+	sent.SentOn = at(time.Second)
+	failed := outboxMessage(b.ID, crewid.ChannelSMS, "+15550002222", crewid.MessageFailed, at(0))
+	// Enqueued last but due first: claims go by due time, not by id.
+	p0 := outboxMessage(b.ID, crewid.ChannelEmail, "early@example.com", crewid.MessagePending, fine(-time.Minute))
+	msgs := enqueue(t, s, p1, p2, future, local, sent, failed, p0)
+	p1, p2, future, p0 = msgs[0], msgs[1], msgs[2], msgs[6]
+
+	now := fine(2 * time.Minute)
+	until := now.Add(5 * time.Minute)
+	got := claim(t, s, "node-1", now, until, 10)
+	var want []crewid.Message
+	for _, m := range []crewid.Message{p0, p1, p2} {
+		m.Attempts++
+		want = append(want, messageUTC(m))
+	}
+	check(t, "ClaimMessages (due pending messages of every tenant, oldest due first, attempts counted)", want, got)
+
+	// The claim is stored: the list shows the counted attempts.
+	check(t, "message after its claim", want[1], readMessage(t, s, a.ID, p1.ID))
+	for _, m := range []crewid.Message{future, msgs[3], msgs[4], msgs[5]} {
+		check(t, "message not claimed", messageUTC(m), readMessage(t, s, m.TenantID, m.ID))
+	}
+
+	// Live leases keep the messages from every other claim, the owner's too.
+	if got := claim(t, s, "node-2", now, until, 10); len(got) != 0 {
+		t.Errorf("ClaimMessages by another owner during the leases: got %v, want none", messageIDs(got))
+	}
+	if got := claim(t, s, "node-1", now.Add(time.Minute), until, 10); len(got) != 0 {
+		t.Errorf("ClaimMessages by the same owner during the leases: got %v, want none", messageIDs(got))
+	}
+
+	// The future message is claimed once due (the others are done by then).
+	for _, m := range want {
+		must(t, "MarkSent", s.MarkSent(ctx(t), m.ID, "node-1", now))
+	}
+	later := future.NextAttemptOn
+	got = claim(t, s, "node-2", later, later.Add(time.Minute), 10)
+	checkIDs(t, "ClaimMessages when the future message is due", []int64{future.ID}, messageIDs(got))
+}
+
+func testClaimChannelsAndLimit(t *testing.T, s store.Store) {
+	a := newTenant(t, s, "Acme")
+	var msgs []crewid.Message
+	for i := range 5 {
+		msgs = append(msgs,
+			outboxMessage(a.ID, crewid.ChannelEmail, fmt.Sprintf("p%d@example.com", i), crewid.MessagePending, at(time.Duration(i)*time.Second)),
+			outboxMessage(a.ID, crewid.ChannelSMS, fmt.Sprintf("+1555000%04d", i), crewid.MessagePending, at(time.Duration(i)*time.Second)))
+	}
+	msgs = enqueue(t, s, msgs...)
+	var email, sms []int64
+	for _, m := range msgs {
+		if m.Channel == crewid.ChannelEmail {
+			email = append(email, m.ID)
+		} else {
+			sms = append(sms, m.ID)
+		}
+	}
+	now := at(time.Minute)
+	until := now.Add(time.Minute)
+	checkIDs(t, "ClaimMessages(sms, limit 3)", sms[:3], messageIDs(claim(t, s, "w", now, until, 3, crewid.ChannelSMS)))
+	checkIDs(t, "ClaimMessages(email, limit 100)", email, messageIDs(claim(t, s, "w", now, until, 100, crewid.ChannelEmail)))
+	checkIDs(t, "ClaimMessages(email) when none is left", nil, messageIDs(claim(t, s, "w", now, until, 100, crewid.ChannelEmail)))
+	checkIDs(t, "ClaimMessages(every channel, limit 1)", sms[3:4], messageIDs(claim(t, s, "w", now, until, 1)))
+	checkIDs(t, "ClaimMessages(email and sms)", sms[4:], messageIDs(claim(t, s, "w", now, until, 10, crewid.ChannelEmail, crewid.ChannelSMS)))
+}
+
+func testClaimLeaseExpiry(t *testing.T, s store.Store) {
+	a := newTenant(t, s, "Acme")
+	m := enqueue(t, s, outboxMessage(a.ID, crewid.ChannelEmail, "ann@example.com", crewid.MessagePending, at(0)))[0]
+	now := at(time.Minute)
+	until := now.Add(time.Minute)
+	checkIDs(t, "first claim", []int64{m.ID}, messageIDs(claim(t, s, "node-1", now, until, 5)))
+	checkIDs(t, "claim just before the lease ends", nil, messageIDs(claim(t, s, "node-2", until.Add(-time.Microsecond), until.Add(time.Hour), 5)))
+
+	// node-1 died: once its lease has ended, node-2 takes the message over.
+	got := claim(t, s, "node-2", until, until.Add(time.Minute), 5)
+	checkIDs(t, "claim when the lease has ended", []int64{m.ID}, messageIDs(got))
+	if got[0].Attempts != 2 {
+		t.Errorf("attempts after two claims: %d, want 2", got[0].Attempts)
+	}
+	// node-1 comes back: it can no longer record anything.
+	wantLeaseLost(t, "MarkSent by the owner of an ended lease taken over by another", s.MarkSent(ctx(t), m.ID, "node-1", until))
+	wantLeaseLost(t, "MarkRetry by the owner of an ended lease taken over by another", s.MarkRetry(ctx(t), m.ID, "node-1", 1, until, "x"))
+	wantLeaseLost(t, "MarkFailed by the owner of an ended lease taken over by another", s.MarkFailed(ctx(t), m.ID, "node-1", "x"))
+	if st := readMessage(t, s, a.ID, m.ID); st.Status != crewid.MessagePending || st.Attempts != 2 || st.LastError != "" {
+		t.Errorf("message after refused marks: status %q attempts %d lastError %q, want pending, 2, empty", st.Status, st.Attempts, st.LastError)
+	}
+	must(t, "MarkSent by the new owner", s.MarkSent(ctx(t), m.ID, "node-2", until.Add(time.Second)))
+
+	// An ended lease nobody took over still lets its owner record the result.
+	m2 := enqueue(t, s, outboxMessage(a.ID, crewid.ChannelEmail, "bob@example.com", crewid.MessagePending, at(0)))[0]
+	claim(t, s, "node-3", now, until, 5)
+	must(t, "MarkSent after the lease ended, not taken over", s.MarkSent(ctx(t), m2.ID, "node-3", until.Add(time.Hour)))
+	if st := readMessage(t, s, a.ID, m2.ID); st.Status != crewid.MessageSent {
+		t.Errorf("status after MarkSent: %q, want sent", st.Status)
+	}
+}
+
+func testClaimValidation(t *testing.T, s store.Store) {
+	a := newTenant(t, s, "Acme")
+	m := enqueue(t, s, outboxMessage(a.ID, crewid.ChannelEmail, "ann@example.com", crewid.MessagePending, at(0)))[0]
+	now := at(time.Minute)
+	for _, tc := range []struct {
+		what     string
+		owner    string
+		until    time.Time
+		limit    int
+		channels []string
+	}{
+		{"no owner", "", now.Add(time.Minute), 5, nil},
+		{"a lease ending when it starts", "w", now, 5, nil},
+		{"a lease ending before it starts", "w", now.Add(-time.Second), 5, nil},
+		{"limit 0", "w", now.Add(time.Minute), 0, nil},
+		{"a negative limit", "w", now.Add(time.Minute), -1, nil},
+		{"an unknown channel", "w", now.Add(time.Minute), 5, []string{"fax"}},
+	} {
+		got, err := s.ClaimMessages(ctx(t), tc.owner, now, tc.until, tc.limit, tc.channels...)
+		if crewid.CodeOf(err) != crewid.Invalid {
+			t.Errorf("ClaimMessages with %s: got %v and %s, want an Invalid error", tc.what, messageIDs(got), describe(err))
+		}
+	}
+	check(t, "message after refused claims", messageUTC(m), readMessage(t, s, a.ID, m.ID))
+}
+
+func testMarkMessages(t *testing.T, s store.Store) {
+	a := newTenant(t, s, "Acme")
+	var in []crewid.Message
+	for i := range 4 {
+		m := outboxMessage(a.ID, crewid.ChannelEmail, fmt.Sprintf("p%d@example.com", i), crewid.MessagePending, fine(time.Duration(i)*time.Second))
+		m.LastError = "earlier error"
+		in = append(in, m)
+	}
+	in = enqueue(t, s, in...)
+	now := fine(time.Minute)
+	got := claim(t, s, "w", now, now.Add(time.Minute), 10)
+	checkIDs(t, "claim", messageIDs(in), messageIDs(got))
+	sent, retry, failed, back := got[0], got[1], got[2], got[3]
+
+	sentOn := fine(90 * time.Second)
+	must(t, "MarkSent", s.MarkSent(ctx(t), sent.ID, "w", sentOn))
+	wantSent := sent
+	wantSent.Status, wantSent.SentOn = crewid.MessageSent, sentOn.UTC()
+	check(t, "message after MarkSent (attempts and last error kept)", wantSent, readMessage(t, s, a.ID, sent.ID))
+
+	next := fine(2 * time.Minute)
+	must(t, "MarkRetry", s.MarkRetry(ctx(t), retry.ID, "w", retry.Attempts, next, "421 mailbox busy"))
+	wantRetry := retry
+	wantRetry.NextAttemptOn, wantRetry.LastError = next.UTC(), "421 mailbox busy"
+	check(t, "message after MarkRetry", wantRetry, readMessage(t, s, a.ID, retry.ID))
+
+	must(t, "MarkFailed", s.MarkFailed(ctx(t), failed.ID, "w", "550 no such user"))
+	wantFailed := failed
+	wantFailed.Status, wantFailed.LastError = crewid.MessageFailed, "550 no such user"
+	check(t, "message after MarkFailed (attempts kept)", wantFailed, readMessage(t, s, a.ID, failed.ID))
+
+	// Giving a message back untried restores what the claim changed.
+	must(t, "MarkRetry (give back)", s.MarkRetry(ctx(t), back.ID, "w", back.Attempts-1, in[3].NextAttemptOn, in[3].LastError))
+	check(t, "message given back", messageUTC(in[3]), readMessage(t, s, a.ID, back.ID))
+
+	// Results are final: nothing changes a sent or failed message.
+	wantLeaseLost(t, "MarkSent of a sent message", s.MarkSent(ctx(t), sent.ID, "w", now))
+	wantLeaseLost(t, "MarkRetry of a sent message", s.MarkRetry(ctx(t), sent.ID, "w", 1, now, "x"))
+	wantLeaseLost(t, "MarkFailed of a sent message", s.MarkFailed(ctx(t), sent.ID, "w", "x"))
+	wantLeaseLost(t, "MarkSent of a failed message", s.MarkSent(ctx(t), failed.ID, "w", now))
+	check(t, "sent message after refused marks", wantSent, readMessage(t, s, a.ID, sent.ID))
+	check(t, "failed message after refused marks", wantFailed, readMessage(t, s, a.ID, failed.ID))
+
+	// Released messages wait for their due time, then are claimed again,
+	// by anyone.
+	checkIDs(t, "claim before the retry is due", []int64{back.ID}, messageIDs(claim(t, s, "v", next.Add(-time.Microsecond), next.Add(time.Hour), 10)))
+	again := claim(t, s, "v", next, next.Add(time.Hour), 10)
+	checkIDs(t, "claim when the retry is due", []int64{retry.ID}, messageIDs(again))
+	if again[0].Attempts != retry.Attempts+1 {
+		t.Errorf("attempts at the second claim: %d, want %d", again[0].Attempts, retry.Attempts+1)
+	}
+}
+
+func testMarkNeedsLease(t *testing.T, s store.Store) {
+	a := newTenant(t, s, "Acme")
+	free := enqueue(t, s, outboxMessage(a.ID, crewid.ChannelEmail, "free@example.com", crewid.MessagePending, at(0)))[0]
+	// An empty owner must not match the empty owner of an unleased message.
+	wantLeaseLost(t, "MarkSent of an unleased message with an empty owner", s.MarkSent(ctx(t), free.ID, "", at(0)))
+	wantLeaseLost(t, "MarkRetry of an unleased message with an empty owner", s.MarkRetry(ctx(t), free.ID, "", 1, at(0), "x"))
+	wantLeaseLost(t, "MarkFailed of an unleased message with an empty owner", s.MarkFailed(ctx(t), free.ID, "", "x"))
+	wantLeaseLost(t, "MarkSent of an unleased message", s.MarkSent(ctx(t), free.ID, "w", at(0)))
+	check(t, "unleased message after refused marks", messageUTC(free), readMessage(t, s, a.ID, free.ID))
+
+	now := at(time.Minute)
+	leased := claim(t, s, "owner", now, now.Add(time.Minute), 1)[0]
+	wantLeaseLost(t, "MarkSent by another worker", s.MarkSent(ctx(t), leased.ID, "other", now))
+	wantLeaseLost(t, "MarkRetry by another worker", s.MarkRetry(ctx(t), leased.ID, "other", 5, now, "x"))
+	wantLeaseLost(t, "MarkFailed by another worker", s.MarkFailed(ctx(t), leased.ID, "other", "x"))
+	wantLeaseLost(t, "MarkSent with an empty owner", s.MarkSent(ctx(t), leased.ID, "", now))
+	check(t, "leased message after refused marks", leased, readMessage(t, s, a.ID, leased.ID))
+
+	wantLeaseLost(t, "MarkSent of a missing message", s.MarkSent(ctx(t), missingID, "owner", now))
+
+	local := enqueue(t, s, outboxMessage(a.ID, crewid.ChannelEmail, "local@example.com", crewid.MessageLocal, at(0)))[0]
+	wantLeaseLost(t, "MarkSent of a local message", s.MarkSent(ctx(t), local.ID, "owner", now))
+
+	if err := s.MarkRetry(ctx(t), leased.ID, "owner", -1, now, "x"); crewid.CodeOf(err) != crewid.Invalid {
+		t.Errorf("MarkRetry with a negative attempt count: got %s, want an Invalid error", describe(err))
+	}
+}
+
+// testConcurrentClaims runs several workers claiming from one store at
+// once, each as if on its own node, until nothing is left. Nothing is
+// marked while they claim: only the leases keep the sets apart.
+func testConcurrentClaims(t *testing.T, s store.Store) {
+	a := newTenant(t, s, "Acme")
+	b := newTenant(t, s, "Bolt")
+	const n = 300
+	msgs := make([]crewid.Message, n)
+	for i := range msgs {
+		tid, channel, to := a.ID, crewid.ChannelEmail, fmt.Sprintf("p%d@example.com", i)
+		if i%3 == 0 {
+			tid, channel, to = b.ID, crewid.ChannelSMS, fmt.Sprintf("+1555%07d", i)
+		}
+		msgs[i] = outboxMessage(tid, channel, to, crewid.MessagePending, at(time.Duration(i%17)*time.Second))
+	}
+	msgs = enqueue(t, s, msgs...)
+
+	now := at(time.Minute)
+	until := now.Add(time.Hour)
+	const workers = 6
+	var (
+		mu      sync.Mutex
+		owners  = map[int64][]string{}
+		claims  = make([]int, workers)
+		start   = make(chan struct{})
+		wg      sync.WaitGroup
+		errs    = make(chan error, workers)
+		perCall = []int{1, 3, 7, 11, 2, 5}
+	)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			owner := fmt.Sprintf("node-%d", w)
+			<-start
+			for {
+				got, err := s.ClaimMessages(ctx(t), owner, now, until, perCall[w])
+				if err != nil {
+					errs <- fmt.Errorf("%s: ClaimMessages: %w", owner, err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				claims[w]++
+				for _, m := range got {
+					owners[m.ID] = append(owners[m.ID], owner)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for _, m := range msgs {
+		if got := owners[m.ID]; len(got) != 1 {
+			t.Errorf("message %d was claimed by %v, want exactly one worker", m.ID, got)
+		}
+	}
+	if len(owners) != n {
+		t.Errorf("%d distinct messages claimed, want %d", len(owners), n)
+	}
+	t.Logf("claims per worker: %v", claims)
+
+	// Every owner records its results at once; each message ends sent.
+	var mwg sync.WaitGroup
+	for id, who := range owners {
+		mwg.Add(1)
+		go func() {
+			defer mwg.Done()
+			if err := s.MarkSent(ctx(t), id, who[0], now.Add(time.Second)); err != nil {
+				t.Errorf("MarkSent(%d) by %s: %v", id, who[0], err)
+			}
+		}()
+	}
+	mwg.Wait()
+	for _, tid := range []int64{a.ID, b.ID} {
+		if left := listMessages(t, s, tid, store.MessageQuery{Status: crewid.MessagePending}); len(left) != 0 {
+			t.Errorf("tenant %d: %d messages still pending after every MarkSent", tid, len(left))
+		}
+	}
 }
