@@ -262,7 +262,7 @@ func (w *Worker) deliver(ctx context.Context, m crewid.Message, deadline time.Ti
 		}
 		log.Error("notify: message failed", "err", reason)
 		w.record(ctx, log, func(ctx context.Context) error {
-			return w.Store.MarkFailed(ctx, m.ID, w.owner, errorText(reason))
+			return w.Store.MarkFailed(ctx, m.ID, w.owner, ErrorText(reason))
 		})
 		return
 	}
@@ -286,18 +286,18 @@ func (w *Worker) deliver(ctx context.Context, m crewid.Message, deadline time.Ti
 	case IsPermanent(err):
 		log.Error("notify: message refused; not retrying", "err", err)
 		w.record(ctx, log, func(ctx context.Context) error {
-			return w.Store.MarkFailed(ctx, m.ID, w.owner, errorText(err.Error()))
+			return w.Store.MarkFailed(ctx, m.ID, w.owner, ErrorText(err.Error()))
 		})
 	case m.Attempts >= w.maxAttempts():
 		log.Error("notify: message failed; no attempts left", "err", err)
 		w.record(ctx, log, func(ctx context.Context) error {
-			return w.Store.MarkFailed(ctx, m.ID, w.owner, errorText(fmt.Sprintf("gave up after %d attempts: %v", m.Attempts, err)))
+			return w.Store.MarkFailed(ctx, m.ID, w.owner, ErrorText(fmt.Sprintf("gave up after %d attempts: %v", m.Attempts, err)))
 		})
 	default:
 		next := w.now().Add(w.backoff(m.Attempts))
 		log.Warn("notify: message not sent; will retry", "err", err, "next_attempt", next)
 		w.record(ctx, log, func(ctx context.Context) error {
-			return w.Store.MarkRetry(ctx, m.ID, w.owner, m.Attempts, next, errorText(err.Error()))
+			return w.Store.MarkRetry(ctx, m.ID, w.owner, m.Attempts, next, ErrorText(err.Error()))
 		})
 	}
 }
@@ -344,8 +344,9 @@ func (w *Worker) sender(channel string) Sender {
 	return nil
 }
 
-// errorText is err as kept with a message: valid UTF-8, bounded.
-func errorText(s string) string {
+// ErrorText is an error as kept with a message (or a webhook delivery):
+// valid UTF-8, at most about 1,000 bytes.
+func ErrorText(s string) string {
 	s = strings.ToValidUTF8(s, "?")
 	if len(s) <= maxErrorText {
 		return s

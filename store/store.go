@@ -26,6 +26,8 @@ import (
 type Store interface {
 	Reader
 	Outbox
+	// WebhookOutbox claims webhook deliveries (see webhooks.go).
+	WebhookOutbox
 	// Update runs fn in one read-write transaction. The change, its history
 	// event and anything else fn writes commit together or not at all.
 	// Implementations may run fn again when the database asks for a retry
@@ -209,6 +211,10 @@ type MessageQuery struct {
 
 // Reader is every read, available both outside and inside a transaction.
 type Reader interface {
+	// PeopleReader holds the reads behind SCIM (filters, directory data).
+	PeopleReader
+	// WebhookReader reads webhook subscriptions and deliveries.
+	WebhookReader
 	Tenant(ctx context.Context, id int64) (crewid.Tenant, error)
 	Tenants(ctx context.Context) ([]crewid.Tenant, error)
 
@@ -253,13 +259,13 @@ type Reader interface {
 	SigningKeys(ctx context.Context) ([]crewid.SigningKey, error)
 
 	// Events lists a tenant's events in chain (id) order, after q.AfterID,
-	// at most q.Limit (1000 when 0 or less, at most 5000).
+	// at most q.Limit (1000 when it is 0 or less, or above 5000).
 	Events(ctx context.Context, tenantID int64, q EventQuery) ([]crewid.Event, error)
 	// History is one page of a tenant's events, filtered by q.
 	History(ctx context.Context, tenantID int64, q HistoryQuery) (Page[crewid.Event], error)
 	// ExportEvents is one export page of a tenant's events matching q's
 	// filters, in chain order after q.AfterID (Batch.LastSeq is the last
-	// event id), at most q.Limit (1000 when 0 or less, at most 5000).
+	// event id), at most q.Limit (1000 when it is 0 or less, or above 5000).
 	ExportEvents(ctx context.Context, tenantID int64, q EventQuery) (Batch[crewid.Event], error)
 	// HistoryChain returns the state of the tenant's hash chain;
 	// crewid.ErrNotFound for an unknown tenant.
@@ -319,6 +325,10 @@ type SignIn struct {
 // Tx is one read-write transaction.
 type Tx interface {
 	Reader
+	// PeopleWriter holds the writes of SCIM's directory data.
+	PeopleWriter
+	// WebhookWriter changes webhook subscriptions and records deliveries.
+	WebhookWriter
 
 	CreateTenant(ctx context.Context, t *crewid.Tenant) error
 	// LockTenant takes the tenant's row lock until the transaction ends.
@@ -376,6 +386,9 @@ type Tx interface {
 	// hash chain and sets e.ID, e.PrevHash and e.Hash (history.EventHash).
 	// It takes the tenant's lock (held to commit), so a tenant's events
 	// are appended, numbered and committed one transaction at a time.
+	// It also queues a delivery of the event for every active webhook
+	// subscription of the tenant whose filter matches the event's type
+	// (see WebhookWriter).
 	AppendEvent(ctx context.Context, e *crewid.Event) error
 	// PruneEvents removes, oldest first, at most limit of the tenant's
 	// events that come before its oldest event occurred at or after
@@ -451,3 +464,146 @@ type Tx interface {
 	// the person used at now, and deletes those that expired before now.
 	VoidResetCodes(ctx context.Context, tenantID, personID int64, now time.Time) error
 }
+
+// PeopleReader is what SCIM provisioning reads beyond the lists above:
+// people matching a Filter, and the directory data SCIM keeps beside a
+// person or a role.
+type PeopleReader interface {
+	// PeopleByFilter returns the tenant's people matching f (nil: every
+	// person), in id order, from q.Offset, at most q.Limit of them.
+	// Page.Total is always the count of every match; HasMore says whether
+	// matches follow the page. A Filter naming an unknown attribute, an
+	// operator the attribute does not support or a value of the wrong type
+	// is an Invalid error.
+	PeopleByFilter(ctx context.Context, tenantID int64, f Filter, q FilterQuery) (Page[crewid.Person], error)
+	// PeopleDirectory returns the directory data of the given people of the
+	// tenant; people without any (and unknown ids) are left out of the map.
+	PeopleDirectory(ctx context.Context, tenantID int64, ids []int64) (map[int64]PersonDirectory, error)
+	// RoleExternalIDs returns the external ids of the tenant's roles that
+	// have one.
+	RoleExternalIDs(ctx context.Context, tenantID int64) (map[int64]string, error)
+}
+
+// PeopleWriter writes the directory data SCIM keeps. Neither method moves
+// the record's change number or ModifiedOn: the data is not part of the
+// profile the other APIs show. The caller records the history event.
+type PeopleWriter interface {
+	// SetPersonDirectory replaces the person's directory data; NotFound
+	// when the person does not exist in the tenant.
+	SetPersonDirectory(ctx context.Context, tenantID, personID int64, d PersonDirectory) error
+	// SetRoleExternalID replaces the role's external id ("" for none);
+	// NotFound when the role does not exist in the tenant.
+	SetRoleExternalID(ctx context.Context, tenantID, roleID int64, externalID string) error
+}
+
+// PersonDirectory is what a directory (through SCIM) knows of a person
+// that the profile itself has no field for.
+type PersonDirectory struct {
+	// ExternalID is the directory's own id of the person (SCIM
+	// externalId), compared case-sensitively.
+	ExternalID string
+	// EmployeeNumber is the enterprise schema's employeeNumber.
+	EmployeeNumber string
+	// GivenName and FamilyName are the parts of the name as the directory
+	// last sent them; the person's Name stays the name of record.
+	GivenName  string
+	FamilyName string
+	// Deleted marks a person the directory deleted. SCIM no longer shows
+	// them while they are inactive; crewid keeps them and their history.
+	Deleted bool
+}
+
+// FilterQuery pages PeopleByFilter.
+type FilterQuery struct {
+	Offset int // matches skipped, 0 or more
+	// Limit is the most people returned; 0 or less returns none (only
+	// the total). Implementations cap it at MaxFilterLimit.
+	Limit int
+}
+
+// MaxFilterLimit is the largest page PeopleByFilter returns.
+const MaxFilterLimit = 1000
+
+// Filter is a condition on a person, built from And, Or, Not, Compare
+// and Present. A nil Filter matches everyone.
+//
+// Every condition is true or false, never unknown: a comparison with an
+// absent value is false (ne included: "a ne v" is true only when a has a
+// value other than v; "not (a eq v)" also matches people without a).
+// Strings compare as the attribute says (case-insensitively after
+// lower-casing both sides, or exactly), and order by their UTF-8 bytes.
+type Filter interface{ filter() }
+
+// And matches when every condition does; an empty And matches everyone.
+type And []Filter
+
+// Or matches when any condition does; an empty Or matches no one.
+type Or []Filter
+
+// Not matches when its condition does not.
+type Not struct{ Filter Filter }
+
+// Compare tests an attribute against a value with an operator. Value is a
+// string, int64, bool or time.Time as the attribute's type says. A
+// multi-valued attribute (PersonRoleID) matches when any of its values
+// does.
+type Compare struct {
+	Attr  PersonAttr
+	Op    FilterOp
+	Value any
+}
+
+// Present matches when the attribute has a value.
+type Present struct{ Attr PersonAttr }
+
+func (And) filter()     {}
+func (Or) filter()      {}
+func (Not) filter()     {}
+func (Compare) filter() {}
+func (Present) filter() {}
+
+// FilterOp is a comparison operator (SCIM's names).
+type FilterOp string
+
+const (
+	OpEq FilterOp = "eq"
+	OpNe FilterOp = "ne"
+	OpCo FilterOp = "co" // contains: strings only
+	OpSw FilterOp = "sw" // starts with: strings only
+	OpEw FilterOp = "ew" // ends with: strings only
+	OpGt FilterOp = "gt" // greater than: not booleans
+	OpGe FilterOp = "ge"
+	OpLt FilterOp = "lt"
+	OpLe FilterOp = "le"
+)
+
+// PersonAttr is an attribute of a person a Filter can test. Its type and,
+// for strings, whether case matters are listed with each; "absent" says
+// when a person has no value.
+type PersonAttr string
+
+const (
+	PersonID PersonAttr = "id" // int64, always present
+	// PersonUserName is the account login; for a person without one, the
+	// email, else the mobile number, else the id in decimal. String,
+	// case-insensitive, always present.
+	PersonUserName       PersonAttr = "userName"
+	PersonName           PersonAttr = "name"                // string, case-insensitive, always present
+	PersonEmail          PersonAttr = "email"               // string, case-insensitive, absent when none
+	PersonMobilePhone    PersonAttr = "mobilePhone"         // string (E.164), exact, absent when none
+	PersonOfficePhone    PersonAttr = "officePhone"         // string, exact, absent when none
+	PersonKind           PersonAttr = "kind"                // string (Employee, Technician), exact, always present
+	PersonActive         PersonAttr = "active"              // bool, always present
+	PersonLicenseType    PersonAttr = "licenseType"         // string, exact, absent when none
+	PersonMobileAccess   PersonAttr = "mobileAccessEnabled" // bool, always present
+	PersonBusinessUnitID PersonAttr = "businessUnitId"      // int64, absent when none
+	PersonManagerID      PersonAttr = "managerId"           // int64, absent when none
+	PersonTeam           PersonAttr = "team"                // string (team name), case-insensitive, absent when none
+	PersonAADUserID      PersonAttr = "aadUserId"           // string, exact, absent when none
+	PersonExternalID     PersonAttr = "externalId"          // string, exact, absent when none (PersonDirectory)
+	PersonEmployeeNumber PersonAttr = "employeeNumber"      // string, exact, absent when none (PersonDirectory)
+	PersonDeleted        PersonAttr = "directoryDeleted"    // bool, always present (PersonDirectory.Deleted)
+	PersonCreatedOn      PersonAttr = "createdOn"           // time.Time (to the microsecond), always present
+	PersonModifiedOn     PersonAttr = "modifiedOn"          // time.Time, always present
+	PersonRoleID         PersonAttr = "roleId"              // int64, multi-valued: the roles held, absent when none
+)

@@ -133,10 +133,11 @@ func (h *Handler) exportHistory(w http.ResponseWriter, r *http.Request, c api.Ca
 }
 
 // writeEventExport answers an export page of events with what
-// api.WriteJSON(w, toExported(batch, toHistoryEvent)) would write, byte for
-// byte, but encodes by hand: the before and after documents are stored
-// JSON, checked once and copied as they are, instead of being decoded and
-// re-encoded. The body goes out in pieces of about 256 KiB.
+// api.WriteJSON(w, toExported(batch, toHistoryEvent)) would write (byte for
+// byte, for the compact JSON documents crewid stores), but encodes by hand:
+// the before and after documents are checked once and copied as they are
+// instead of being re-encoded, which keeps the export fast. The body goes
+// out in pieces of about 256 KiB.
 func writeEventExport(w http.ResponseWriter, batch store.Batch[crewid.Event]) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)

@@ -71,3 +71,8 @@ func TestHistory(t *testing.T) {
 	TestURL(t) // skip (or fail under CREWID_REQUIRE_POSTGRES=1) once, up front
 	storetest.RunHistory(t, func(t *testing.T) store.Store { return OpenTest(t) })
 }
+
+func TestFilter(t *testing.T) {
+	TestURL(t) // skip (or fail under CREWID_REQUIRE_POSTGRES=1) once, up front
+	storetest.RunFilter(t, func(t *testing.T) store.Store { return OpenTest(t) })
+}

@@ -23,3 +23,7 @@ func TestSessions(t *testing.T) {
 func TestHistory(t *testing.T) {
 	storetest.RunHistory(t, func(t *testing.T) store.Store { return sqlite.OpenTest(t) })
 }
+
+func TestFilter(t *testing.T) {
+	storetest.RunFilter(t, func(t *testing.T) store.Store { return sqlite.OpenTest(t) })
+}

@@ -172,7 +172,10 @@ func (t *tx) AppendEvent(ctx context.Context, e *crewid.Event) error {
 	if err := t.execOne(ctx, `UPDATE events SET hash = ? WHERE id = ?`, e.Hash, e.ID); err != nil {
 		return err
 	}
-	return t.execOne(ctx, `UPDATE tenants SET history_head = ? WHERE id = ?`, e.Hash, e.TenantID)
+	if err := t.execOne(ctx, `UPDATE tenants SET history_head = ? WHERE id = ?`, e.Hash, e.TenantID); err != nil {
+		return err
+	}
+	return t.queueDeliveries(ctx, e) // see webhooks.go
 }
 
 // lockChain takes the tenant's row lock, the one nextSeq takes, held to

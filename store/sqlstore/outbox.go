@@ -165,11 +165,7 @@ func (t *tx) EnqueueMessage(ctx context.Context, m *crewid.Message) error {
 // maxClaim bounds one ClaimMessages call.
 const maxClaim = 1000
 
-// ClaimMessages leases due messages to owner. On PostgreSQL the candidate
-// rows are locked with FOR UPDATE SKIP LOCKED, so concurrent claims on
-// other connections pass over each other's rows instead of waiting, and
-// the lease condition is checked again on the row as it is when locked.
-// On SQLite the single writer connection runs one claim at a time.
+// ClaimMessages leases due messages to owner (see claimLeased).
 func (db *DB) ClaimMessages(ctx context.Context, owner string, now, leaseUntil time.Time, limit int, channels ...string) ([]crewid.Message, error) {
 	problems := crewid.Problems{}
 	if owner == "" {
@@ -199,43 +195,11 @@ func (db *DB) ClaimMessages(ctx context.Context, owner string, now, leaseUntil t
 		dueArgs = append(dueArgs, c)
 	}
 	dueArgs = append(dueArgs, limit)
-	leaseArgs := []any{owner, toMicros(leaseUntil)}
 	due := `SELECT id FROM outbox
 		WHERE status = 'pending' AND next_attempt_on <= ? AND lease_until <= ?
 		AND channel IN (?` + strings.Repeat(", ?", len(channels)-1) + `)
 		ORDER BY next_attempt_on, id LIMIT ?`
-	var query string
-	var args []any
-	if db.flavor.Name == "postgres" {
-		query = `WITH due AS MATERIALIZED (` + due + ` FOR UPDATE SKIP LOCKED)
-		UPDATE outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM due)
-		RETURNING ` + messageCols
-		args = append(dueArgs, leaseArgs...)
-	} else {
-		query = `UPDATE outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
-		WHERE id IN (` + due + `)
-		RETURNING ` + messageCols
-		args = append(leaseArgs, dueArgs...)
-	}
-	var out []crewid.Message
-	err := db.Update(ctx, func(stx store.Tx) error {
-		out = out[:0]
-		t := stx.(*tx)
-		rows, err := t.query(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := scanMessage(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return rows.Err()
-	})
+	out, err := claimLeased(ctx, db, "outbox", due, dueArgs, owner, leaseUntil, messageCols, scanMessage)
 	if err != nil {
 		return nil, err
 	}
@@ -248,27 +212,79 @@ func (db *DB) ClaimMessages(ctx context.Context, owner string, now, leaseUntil t
 	return orEmpty(out), nil
 }
 
+// claimLeased leases the rows of table that due selects (a SELECT of their
+// ids, with its ORDER BY and LIMIT, taking dueArgs) to owner until
+// leaseUntil, counts an attempt on each, and returns them as updated
+// (the columns cols, read by scan). The table has the lease columns of the
+// outbox: lease_owner, lease_until and attempts.
+//
+// On PostgreSQL the candidate rows are locked with FOR UPDATE SKIP LOCKED,
+// so concurrent claims on other connections pass over each other's rows
+// instead of waiting, and the lease condition is checked again on the row
+// as it is when locked. On SQLite the single writer connection runs one
+// claim at a time.
+func claimLeased[T any](ctx context.Context, db *DB, table, due string, dueArgs []any, owner string, leaseUntil time.Time, cols string, scan func(rowScanner) (T, error)) ([]T, error) {
+	leaseArgs := []any{owner, toMicros(leaseUntil)}
+	var query string
+	var args []any
+	if db.flavor.Name == "postgres" {
+		query = `WITH due AS MATERIALIZED (` + due + ` FOR UPDATE SKIP LOCKED)
+		UPDATE ` + table + ` SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM due)
+		RETURNING ` + cols
+		args = append(append([]any{}, dueArgs...), leaseArgs...)
+	} else {
+		query = `UPDATE ` + table + ` SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+		WHERE id IN (` + due + `)
+		RETURNING ` + cols
+		args = append(append([]any{}, leaseArgs...), dueArgs...)
+	}
+	var out []T
+	err := db.Update(ctx, func(stx store.Tx) error {
+		out = out[:0]
+		t := stx.(*tx)
+		rows, err := t.query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// updateLeased runs one UPDATE (set, taking args) of the row id of table
+// if it is pending and leased to owner, releasing the lease, and reports
+// whether it matched.
+func (c conn) updateLeased(ctx context.Context, table string, id int64, owner, set string, args ...any) (bool, error) {
+	if owner == "" {
+		return false, nil
+	}
+	res, err := c.exec(ctx, `UPDATE `+table+` SET `+set+`, lease_owner = '', lease_until = 0
+		WHERE id = ? AND status = 'pending' AND lease_owner = ?`, append(args, id, owner)...)
+	if err != nil {
+		return false, c.db.translate(err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
 // markMessage runs one UPDATE of a message leased to owner and answers
 // ErrLeaseLost when it matched nothing.
 func (db *DB) markMessage(ctx context.Context, id int64, owner, set string, args ...any) error {
-	if owner == "" {
-		return store.ErrLeaseLost
-	}
 	return db.Update(ctx, func(stx store.Tx) error {
-		t := stx.(*tx)
-		res, err := t.exec(ctx, `UPDATE outbox SET `+set+`, lease_owner = '', lease_until = 0
-			WHERE id = ? AND status = 'pending' AND lease_owner = ?`, append(args, id, owner)...)
-		if err != nil {
-			return err
+		ok, err := stx.(*tx).updateLeased(ctx, "outbox", id, owner, set, args...)
+		if err == nil && !ok {
+			err = store.ErrLeaseLost
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return store.ErrLeaseLost
-		}
-		return nil
+		return err
 	})
 }
 

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"crewid"
@@ -68,48 +69,35 @@ func (t *tx) RecordFailedSignIn(ctx context.Context, tenantID, personID int64, n
 
 func (t *tx) RecordSignIn(ctx context.Context, tenantID, personID int64, s store.SignIn) (bool, error) {
 	on := toMicros(s.On)
-	var w where
-	w.add("tenant_id = ?", tenantID)
-	w.add("id = ?", personID)
-	w.add("password_hash = ?", s.PasswordHash)
-	w.add("active = ?", true)
-	w.add("locked_until <= ?", on)
-	stateChanges := false
-	if s.Complete {
-		var err error
-		stateChanges, err = t.exists(ctx, `SELECT 1 FROM people`+w.String()+` AND account_state <> ?`,
-			append(append([]any{}, w.args...), string(crewid.AccountEstablished))...)
-		if err != nil {
-			return false, err
-		}
-	}
 	newHash := s.NewHash
 	if newHash == "" {
 		newHash = s.PasswordHash
 	}
-	var query string
-	var args []any
-	if s.Complete {
-		query = `UPDATE people SET failed_sign_ins = 0, password_hash = ?, last_sign_in_on = ?, account_state = ?`
-		args = []any{newHash, on, string(crewid.AccountEstablished)}
-	} else {
-		query = `UPDATE people SET failed_sign_ins = 0, password_hash = ?`
-		args = []any{newHash}
-	}
-	res, err := t.exec(ctx, query+w.String(), append(args, w.args...)...)
-	if err != nil {
-		return false, t.db.translate(err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil || n == 0 {
-		return false, err
-	}
-	if stateChanges {
-		if err := t.bumpPerson(ctx, tenantID, personID, s.On); err != nil {
-			return false, err
+	const cond = ` WHERE tenant_id = ? AND id = ? AND password_hash = ? AND active = ? AND locked_until <= ?`
+	condArgs := []any{tenantID, personID, s.PasswordHash, true, on}
+	touched := func(res sql.Result, err error) (bool, error) {
+		if err != nil {
+			return false, t.db.translate(err)
 		}
+		n, err := res.RowsAffected()
+		return n > 0, err
 	}
-	return true, nil
+	if !s.Complete {
+		return touched(t.exec(ctx, `UPDATE people SET failed_sign_ins = 0, password_hash = ?`+cond, append([]any{newHash}, condArgs...)...))
+	}
+	// The usual case, an established account, in one statement.
+	ok, err := touched(t.exec(ctx, `UPDATE people SET failed_sign_ins = 0, password_hash = ?, last_sign_in_on = ?`+cond+
+		` AND account_state = ?`, append(append([]any{newHash, on}, condArgs...), string(crewid.AccountEstablished))...))
+	if err != nil || ok {
+		return ok, err
+	}
+	// The first sign-in: the state changes, and shows in the record.
+	ok, err = touched(t.exec(ctx, `UPDATE people SET failed_sign_ins = 0, password_hash = ?, last_sign_in_on = ?, account_state = ?`+cond,
+		append([]any{newHash, on, string(crewid.AccountEstablished)}, condArgs...)...))
+	if err != nil || !ok {
+		return ok, err
+	}
+	return true, t.bumpPerson(ctx, tenantID, personID, s.On)
 }
 
 func (t *tx) UseInvitation(ctx context.Context, tenantID, invitationID int64, now time.Time) (bool, error) {

@@ -150,6 +150,8 @@ func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 // tx is one read-write transaction; it implements store.Tx.
 type tx struct {
 	conn
+	// queued counts the webhook deliveries queued in the transaction.
+	queued int
 }
 
 var _ store.Tx = (*tx)(nil)
@@ -192,7 +194,7 @@ func (db *DB) updateOnce(ctx context.Context, fn func(store.Tx) error) (err erro
 			_ = sqlTx.Rollback()
 		}
 	}()
-	if err = fn(&tx{conn{db: db, q: sqlTx}}); err != nil {
+	if err = fn(&tx{conn: conn{db: db, q: sqlTx}}); err != nil {
 		return err
 	}
 	if err = sqlTx.Commit(); err != nil {
