@@ -128,6 +128,16 @@ type Caller struct {
 	Permissions interface{ Has(id int64) bool }
 }
 
+// ClientIP is the address of the client as this server sees it (the
+// connection's peer; crewid trusts no forwarding header).
+func ClientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i >= 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}
+
 // UserAgent is the request's User-Agent as it may be recorded: valid UTF-8
 // without control characters, at most 500 bytes, cut between characters.
 // Clients may send any byte above 0x7f in a header, which a database

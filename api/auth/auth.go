@@ -159,11 +159,7 @@ type meResponse struct {
 // ---- handlers --------------------------------------------------------------
 
 func meta(r *http.Request) accounts.Meta {
-	ua := r.UserAgent()
-	if len(ua) > 500 {
-		ua = ua[:500]
-	}
-	return accounts.Meta{IP: clientIP(r), UserAgent: ua}
+	return accounts.Meta{IP: api.ClientIP(r), UserAgent: api.UserAgent(r)}
 }
 
 // writeResult answers a sign-in, refresh or required action.
@@ -371,15 +367,6 @@ func BearerToken(r *http.Request) string {
 		token = strings.TrimSpace(token[7:])
 	}
 	return token
-}
-
-// clientIP is the address of the client as the server sees it.
-func clientIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i >= 0 {
-		host = host[:i]
-	}
-	return strings.Trim(host, "[]")
 }
 
 func optString(s string) *string {

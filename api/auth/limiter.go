@@ -86,7 +86,7 @@ func (l *Limiter) limited(next http.HandlerFunc) http.HandlerFunc {
 		return next
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		if ok, wait := l.Allow(clientIP(r)); !ok {
+		if ok, wait := l.Allow(api.ClientIP(r)); !ok {
 			tooMany(w, r, wait)
 			return
 		}

@@ -158,7 +158,7 @@ func (h *Handler) guard(rt Route) http.Handler {
 			api.WriteError(w, r, crewid.Errorf(crewid.Forbidden, "The application's token lacks the %q scope.", rt.Scope))
 			return
 		}
-		caller.Actor.IP, caller.Actor.UserAgent = clientIP(r), api.UserAgent(r)
+		caller.Actor.IP, caller.Actor.UserAgent = api.ClientIP(r), api.UserAgent(r)
 		rt.Handle(w, r.WithContext(api.WithCaller(r.Context(), caller)), caller)
 	})
 }
@@ -188,15 +188,6 @@ func hasScope(scopes []string, want string) bool {
 		}
 	}
 	return false
-}
-
-// clientIP is the address of the client as the server sees it.
-func clientIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i >= 0 {
-		host = host[:i]
-	}
-	return strings.Trim(host, "[]")
 }
 
 // pathID reads the {id} path parameter.
