@@ -162,6 +162,17 @@ func (s *Service) IssueToken(ctx context.Context, clientID, clientSecret, reques
 // of another environment or of an inactive application; Forbidden for a
 // missing or wrong application key.
 func (s *Service) Authenticate(ctx context.Context, rawToken, appKey string) (Claims, error) {
+	return s.authenticate(ctx, rawToken, appKey, true)
+}
+
+// AuthenticateBearer is Authenticate for protocols whose clients send only
+// a bearer token and cannot add the application key (SCIM provisioning
+// from a directory): the token alone identifies the application.
+func (s *Service) AuthenticateBearer(ctx context.Context, rawToken string) (Claims, error) {
+	return s.authenticate(ctx, rawToken, "", false)
+}
+
+func (s *Service) authenticate(ctx context.Context, rawToken, appKey string, needKey bool) (Claims, error) {
 	rawToken = strings.TrimSpace(rawToken)
 	if rawToken == "" {
 		return Claims{}, crewid.Errorf(crewid.Unauthenticated, "An access token is required.")
@@ -198,6 +209,7 @@ func (s *Service) Authenticate(ctx context.Context, rawToken, appKey string) (Cl
 		return Claims{}, crewid.Errorf(crewid.Unauthenticated, "The application of the access token no longer exists.")
 	case !app.active:
 		return Claims{}, crewid.Errorf(crewid.Unauthenticated, "The application of the access token has been deactivated.")
+	case !needKey:
 	case appKey == "":
 		return Claims{}, crewid.Errorf(crewid.Forbidden, "The application key is missing: send it in the ST-App-Key header.")
 	case subtle.ConstantTimeCompare([]byte(appKey), []byte(app.appKey)) != 1:

@@ -97,6 +97,19 @@ func (pr Prepared) ForTenant(tenantID int64, roleIDs []int64) Prepared {
 	return pr
 }
 
+// WithLogin returns pr with login reserved for the person's account (a
+// directory's user name): the login is checked and, like any login,
+// unique across tenants, but no account is set up with it.
+func (pr Prepared) WithLogin(login string) (Prepared, error) {
+	login, err := NormalizeLogin(login)
+	if err != nil {
+		return Prepared{}, err
+	}
+	pr.person = clonePerson(pr.person)
+	pr.person.Account.Login = login
+	return pr, nil
+}
+
 // Prepare checks a new person and their account set-up and hashes the
 // password: everything that needs no transaction. What the person refers
 // to is checked by Insert.
@@ -217,50 +230,9 @@ func addFieldErrors(problems crewid.Problems, err error) {
 func (s *Service) Update(ctx context.Context, actor crewid.Actor, tenantID int64, kind crewid.Kind, id int64, edit func(p *crewid.Person) error) (crewid.Person, error) {
 	var after crewid.Person
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
-		now := s.Now().UTC()
-		before, err := lockAndRead(ctx, tx, tenantID, id)
-		if err != nil {
-			return err
-		}
-		if before.Kind != kind {
-			return crewid.ErrNotFound
-		}
-		after = clonePerson(before)
-		if err := edit(&after); err != nil {
-			return err
-		}
-		// What identifies the record is not the editor's to change.
-		after.ID, after.TenantID, after.UserID, after.Kind = before.ID, before.TenantID, before.UserID, before.Kind
-		after.CreatedOn = before.CreatedOn
-		problems := crewid.Problems{}
-		normalize(problems, &after)
-		if before.Email != "" && after.Email != before.Email && actor.Type != crewid.ActorOperator {
-			problems.Add("email", "An email address can be changed only by a platform operator.")
-		}
-		if after.Account.Login != before.Account.Login {
-			login, err := NormalizeLogin(after.Account.Login)
-			if err != nil {
-				problems.Add("login", err.Error())
-			}
-			if login == "" && before.Account.PasswordHash != "" {
-				problems.Add("login", "A person with a password needs a login.")
-			}
-			after.Account.Login = login
-		}
-		if err := problems.Err(); err != nil {
-			return err
-		}
-		if err := checkReferences(ctx, tx, &before, &after); err != nil {
-			return err
-		}
-		after.ModifiedOn = now
-		if err := tx.UpdatePerson(ctx, &after); err != nil {
-			return err
-		}
-		return history.Record(ctx, tx, now, actor, history.Change{
-			TenantID: tenantID, Type: string(kind) + ".Updated", RecordType: string(kind), RecordID: id,
-			Before: before, After: after,
-		})
+		var err error
+		after, err = s.UpdateTx(ctx, tx, actor, tenantID, kind, id, edit)
+		return err
 	})
 	if err != nil {
 		return crewid.Person{}, err
@@ -268,15 +240,72 @@ func (s *Service) Update(ctx context.Context, actor crewid.Actor, tenantID int64
 	return after, nil
 }
 
+// UpdateTx is Update inside a transaction the caller holds, for a change
+// that must commit together with other writes (a directory's update of
+// several people, or of a person and their directory data).
+func (s *Service) UpdateTx(ctx context.Context, tx store.Tx, actor crewid.Actor, tenantID int64, kind crewid.Kind, id int64, edit func(p *crewid.Person) error) (crewid.Person, error) {
+	now := s.Now().UTC()
+	before, err := lockAndRead(ctx, tx, tenantID, id)
+	if err != nil {
+		return crewid.Person{}, err
+	}
+	if before.Kind != kind {
+		return crewid.Person{}, crewid.ErrNotFound
+	}
+	after := clonePerson(before)
+	if err := edit(&after); err != nil {
+		return crewid.Person{}, err
+	}
+	// What identifies the record is not the editor's to change.
+	after.ID, after.TenantID, after.UserID, after.Kind = before.ID, before.TenantID, before.UserID, before.Kind
+	after.CreatedOn = before.CreatedOn
+	problems := crewid.Problems{}
+	normalize(problems, &after)
+	if before.Email != "" && after.Email != before.Email && actor.Type != crewid.ActorOperator {
+		problems.Add("email", "An email address can be changed only by a platform operator.")
+	}
+	if after.Account.Login != before.Account.Login {
+		login, err := NormalizeLogin(after.Account.Login)
+		if err != nil {
+			problems.Add("login", err.Error())
+		}
+		if login == "" && before.Account.PasswordHash != "" {
+			problems.Add("login", "A person with a password needs a login.")
+		}
+		after.Account.Login = login
+	}
+	if err := problems.Err(); err != nil {
+		return crewid.Person{}, err
+	}
+	if err := checkReferences(ctx, tx, &before, &after); err != nil {
+		return crewid.Person{}, err
+	}
+	after.ModifiedOn = now
+	if err := tx.UpdatePerson(ctx, &after); err != nil {
+		return crewid.Person{}, err
+	}
+	return after, history.Record(ctx, tx, now, actor, history.Change{
+		TenantID: tenantID, Type: string(kind) + ".Updated", RecordType: string(kind), RecordID: id,
+		Before: before, After: after,
+	})
+}
+
 // Activate makes a person active again. A technician needs a license type.
 func (s *Service) Activate(ctx context.Context, actor crewid.Actor, tenantID int64, kind crewid.Kind, id int64, license crewid.LicenseType, truckID int64) error {
+	return s.Store.Update(ctx, func(tx store.Tx) error {
+		return s.ActivateTx(ctx, tx, actor, tenantID, kind, id, license, truckID)
+	})
+}
+
+// ActivateTx is Activate inside a transaction the caller holds.
+func (s *Service) ActivateTx(ctx context.Context, tx store.Tx, actor crewid.Actor, tenantID int64, kind crewid.Kind, id int64, license crewid.LicenseType, truckID int64) error {
 	if kind == crewid.KindTechnician && !license.Valid() {
 		return crewid.FieldError("licenseType", "Activating a technician needs a license type: ManagedTechnician, NonManagedTechnician or ManagedInstaller.")
 	}
 	if truckID < 0 {
 		return crewid.FieldError("truckId", "The truck id must be positive.")
 	}
-	return s.setActive(ctx, actor, tenantID, kind, id, "Activated", func(p *crewid.Person) {
+	return s.setActive(ctx, tx, actor, tenantID, kind, id, "Activated", func(p *crewid.Person) {
 		p.Active = true
 		if kind == crewid.KindTechnician {
 			p.LicenseType = license
@@ -290,8 +319,15 @@ func (s *Service) Activate(ctx context.Context, actor crewid.Actor, tenantID int
 // Deactivate makes a person inactive: they can no longer sign in, and the
 // sessions they hold end.
 func (s *Service) Deactivate(ctx context.Context, actor crewid.Actor, tenantID int64, kind crewid.Kind, id int64) error {
+	return s.Store.Update(ctx, func(tx store.Tx) error {
+		return s.DeactivateTx(ctx, tx, actor, tenantID, kind, id)
+	})
+}
+
+// DeactivateTx is Deactivate inside a transaction the caller holds.
+func (s *Service) DeactivateTx(ctx context.Context, tx store.Tx, actor crewid.Actor, tenantID int64, kind crewid.Kind, id int64) error {
 	now := s.Now().UTC()
-	return s.setActive(ctx, actor, tenantID, kind, id, "Deactivated", func(p *crewid.Person) {
+	return s.setActive(ctx, tx, actor, tenantID, kind, id, "Deactivated", func(p *crewid.Person) {
 		p.Active = false
 		p.Account.SessionsNotBefore = now
 	})
@@ -308,26 +344,24 @@ func lockAndRead(ctx context.Context, tx store.Tx, tenantID, id int64) (crewid.P
 	return tx.Person(ctx, tenantID, id)
 }
 
-func (s *Service) setActive(ctx context.Context, actor crewid.Actor, tenantID int64, kind crewid.Kind, id int64, verb string, change func(*crewid.Person)) error {
-	return s.Store.Update(ctx, func(tx store.Tx) error {
-		now := s.Now().UTC()
-		before, err := lockAndRead(ctx, tx, tenantID, id)
-		if err != nil {
-			return err
-		}
-		if before.Kind != kind {
-			return crewid.ErrNotFound
-		}
-		after := clonePerson(before)
-		change(&after)
-		after.ModifiedOn = now
-		if err := tx.UpdatePerson(ctx, &after); err != nil {
-			return err
-		}
-		return history.Record(ctx, tx, now, actor, history.Change{
-			TenantID: tenantID, Type: string(kind) + "." + verb, RecordType: string(kind), RecordID: id,
-			Before: before, After: after,
-		})
+func (s *Service) setActive(ctx context.Context, tx store.Tx, actor crewid.Actor, tenantID int64, kind crewid.Kind, id int64, verb string, change func(*crewid.Person)) error {
+	now := s.Now().UTC()
+	before, err := lockAndRead(ctx, tx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	if before.Kind != kind {
+		return crewid.ErrNotFound
+	}
+	after := clonePerson(before)
+	change(&after)
+	after.ModifiedOn = now
+	if err := tx.UpdatePerson(ctx, &after); err != nil {
+		return err
+	}
+	return history.Record(ctx, tx, now, actor, history.Change{
+		TenantID: tenantID, Type: string(kind) + "." + verb, RecordType: string(kind), RecordID: id,
+		Before: before, After: after,
 	})
 }
 
