@@ -435,6 +435,9 @@ type Session struct {
 	RevokedOn   time.Time
 	IP          string
 	UserAgent   string
+	// Method is how the family's sign-in was made: SignInPassword or
+	// SignInSSO ("" reads as SignInPassword).
+	Method string
 }
 
 // Kinds of forgotten-password secrets.

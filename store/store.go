@@ -215,6 +215,8 @@ type Reader interface {
 	PeopleReader
 	// WebhookReader reads webhook subscriptions and deliveries.
 	WebhookReader
+	// SSOReader reads single sign-on configuration and sign-ins.
+	SSOReader
 	Tenant(ctx context.Context, id int64) (crewid.Tenant, error)
 	Tenants(ctx context.Context) ([]crewid.Tenant, error)
 
@@ -329,6 +331,8 @@ type Tx interface {
 	PeopleWriter
 	// WebhookWriter changes webhook subscriptions and records deliveries.
 	WebhookWriter
+	// SSOWriter changes single sign-on configuration and sign-ins.
+	SSOWriter
 
 	CreateTenant(ctx context.Context, t *crewid.Tenant) error
 	// LockTenant takes the tenant's row lock until the transaction ends.

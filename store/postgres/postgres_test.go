@@ -76,3 +76,13 @@ func TestFilter(t *testing.T) {
 	TestURL(t) // skip (or fail under CREWID_REQUIRE_POSTGRES=1) once, up front
 	storetest.RunFilter(t, func(t *testing.T) store.Store { return OpenTest(t) })
 }
+
+func TestWebhooks(t *testing.T) {
+	TestURL(t) // skip (or fail under CREWID_REQUIRE_POSTGRES=1) once, up front
+	storetest.RunWebhooks(t, func(t *testing.T) store.Store { return OpenTest(t) })
+}
+
+func TestSSO(t *testing.T) {
+	TestURL(t) // skip (or fail under CREWID_REQUIRE_POSTGRES=1) once, up front
+	storetest.RunSSO(t, func(t *testing.T) store.Store { return OpenTest(t) })
+}

@@ -27,3 +27,11 @@ func TestHistory(t *testing.T) {
 func TestFilter(t *testing.T) {
 	storetest.RunFilter(t, func(t *testing.T) store.Store { return sqlite.OpenTest(t) })
 }
+
+func TestWebhooks(t *testing.T) {
+	storetest.RunWebhooks(t, func(t *testing.T) store.Store { return sqlite.OpenTest(t) })
+}
+
+func TestSSO(t *testing.T) {
+	storetest.RunSSO(t, func(t *testing.T) store.Store { return sqlite.OpenTest(t) })
+}

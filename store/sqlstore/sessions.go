@@ -127,13 +127,13 @@ func (t *tx) UseInvitation(ctx context.Context, tenantID, invitationID int64, no
 
 // ---- sessions -------------------------------------------------------------
 
-const sessionCols = `id, tenant_id, person_id, family_id, refresh_hash, created_on, expires_on, rotated_on, revoked_on, ip, user_agent`
+const sessionCols = `id, tenant_id, person_id, family_id, refresh_hash, created_on, expires_on, rotated_on, revoked_on, ip, user_agent, method`
 
 func scanSession(r rowScanner) (crewid.Session, error) {
 	var s crewid.Session
 	var created, expires, rotated, revoked int64
 	if err := r.Scan(&s.ID, &s.TenantID, &s.PersonID, &s.FamilyID, &s.RefreshHash,
-		&created, &expires, &rotated, &revoked, &s.IP, &s.UserAgent); err != nil {
+		&created, &expires, &rotated, &revoked, &s.IP, &s.UserAgent, &s.Method); err != nil {
 		return crewid.Session{}, err
 	}
 	s.CreatedOn, s.ExpiresOn = fromMicros(created), fromMicros(expires)
@@ -185,10 +185,13 @@ func (t *tx) CreateSession(ctx context.Context, s *crewid.Session) error {
 	if err := problems.Err(); err != nil {
 		return err
 	}
+	if s.Method == "" {
+		s.Method = crewid.SignInPassword
+	}
 	err := t.queryRow(ctx, `INSERT INTO sessions (tenant_id, person_id, family_id, refresh_hash, created_on, expires_on,
-		rotated_on, revoked_on, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		rotated_on, revoked_on, ip, user_agent, method) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		s.TenantID, s.PersonID, s.FamilyID, s.RefreshHash, toMicros(s.CreatedOn), toMicros(s.ExpiresOn),
-		toMicros(s.RotatedOn), toMicros(s.RevokedOn), s.IP, s.UserAgent).Scan(&s.ID)
+		toMicros(s.RotatedOn), toMicros(s.RevokedOn), s.IP, s.UserAgent, s.Method).Scan(&s.ID)
 	return t.db.translate(err)
 }
 
