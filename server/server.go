@@ -3,12 +3,11 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"time"
 
-	"crewid"
+	"crewid/access"
 	"crewid/accounts"
 	"crewid/accounts/invite"
 	"crewid/api"
@@ -66,6 +65,7 @@ type Server struct {
 	Org      *org.Service
 	Apps     *apps.Service
 	Keys     *apps.Keys
+	Access   *access.Authorizer
 	Invites  *invite.Service
 	Accounts *accounts.Service
 	Handler  http.Handler
@@ -107,8 +107,9 @@ func New(cfg Config) *Server {
 
 	mux := http.NewServeMux()
 	oauth.Routes(mux, s.Apps, s.Keys)
-	(&settings.Handler{Store: cfg.Store, People: s.People, Org: s.Org, Auth: appAuth{s.Apps}, Now: cfg.Now,
-		Accounts: s.Accounts, Invites: s.Invites}).Register(mux)
+	s.Access = &access.Authorizer{Store: cfg.Store, Now: cfg.Now}
+	(&settings.Handler{Store: cfg.Store, People: s.People, Org: s.Org, Auth: callers{s.Apps, s.Accounts}, Now: cfg.Now,
+		Accounts: s.Accounts, Invites: s.Invites, Access: s.Access}).Register(mux)
 	(&auth.Handler{Accounts: s.Accounts, Limiter: auth.NewLimiter(cfg.SignInRate), Now: cfg.Now}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := cfg.Store.Tenants(r.Context()); err != nil {
@@ -148,19 +149,4 @@ func allowedMethods(mux *http.ServeMux, r *http.Request) string {
 		}
 	}
 	return strings.Join(allowed, ", ")
-}
-
-// appAuth authenticates application tokens for the Settings API.
-type appAuth struct{ apps *apps.Service }
-
-func (a appAuth) Authenticate(ctx context.Context, token, appKey string) (api.Caller, error) {
-	claims, err := a.apps.Authenticate(ctx, token, appKey)
-	if err != nil {
-		return api.Caller{}, err
-	}
-	return api.Caller{
-		TenantID: claims.TenantID,
-		Actor:    crewid.Actor{Type: crewid.ActorApplication, ID: claims.AppID, Name: claims.AppName},
-		Scopes:   claims.Scopes,
-	}, nil
 }

@@ -118,6 +118,10 @@ func (h *Handler) createPerson(kind crewid.Kind) func(http.ResponseWriter, *http
 			api.WriteError(w, r, err)
 			return
 		}
+		if err := h.requireAll(r, c, createPermissions(setup, req)...); err != nil {
+			api.WriteError(w, r, err)
+			return
+		}
 		created, err := h.People.Create(r.Context(), c.Actor, person, setup)
 		if err != nil {
 			api.WriteError(w, r, err)
@@ -136,6 +140,10 @@ func (h *Handler) updatePerson(kind crewid.Kind) func(http.ResponseWriter, *http
 		}
 		var req personUpdateRequest
 		if err := api.Decode(r, &req); err != nil {
+			api.WriteError(w, r, err)
+			return
+		}
+		if err := h.requireAll(r, c, updatePermissions(req)...); err != nil {
 			api.WriteError(w, r, err)
 			return
 		}
@@ -173,6 +181,10 @@ func (h *Handler) accountAction(kind crewid.Kind) func(http.ResponseWriter, *htt
 		}
 		var req accountActionRequest
 		if err := api.Decode(r, &req); err != nil {
+			api.WriteError(w, r, err)
+			return
+		}
+		if err := h.requireAll(r, c, actionPermission[req.Action]); err != nil {
 			api.WriteError(w, r, err)
 			return
 		}
@@ -252,6 +264,10 @@ func (h *Handler) bulkAccountAction(kind crewid.Kind) func(http.ResponseWriter, 
 			problems.Add("ids", "Give from 1 to 1000 ids.")
 		}
 		if err := problems.Err(); err != nil {
+			api.WriteError(w, r, err)
+			return
+		}
+		if err := h.requireAll(r, c, actionPermission[req.Action]); err != nil {
 			api.WriteError(w, r, err)
 			return
 		}

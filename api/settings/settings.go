@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"crewid"
+	"crewid/access"
 	"crewid/accounts"
 	"crewid/accounts/invite"
 	"crewid/api"
@@ -38,16 +39,21 @@ type Handler struct {
 	// Accounts and Invites back the account actions on credentials.
 	Accounts *accounts.Service
 	Invites  *invite.Service
+	// Access resolves people's permissions and records refusals.
+	Access *access.Authorizer
 }
 
-// Route is one operation: its pattern, the application scope it needs and
-// the handler. Every route is listed in Routes so access rules can be
-// checked route by route.
+// Route is one operation: its pattern, the application scope it needs, the
+// permission a signed-in person needs (a catalog id, access.AnyPerson, or
+// access.PerRequest when the handler decides by what is asked) and the
+// handler. Every route is listed in Routes so access rules can be checked
+// route by route.
 type Route struct {
-	Method  string
-	Pattern string
-	Scope   string
-	Handle  func(w http.ResponseWriter, r *http.Request, c api.Caller)
+	Method     string
+	Pattern    string
+	Scope      string
+	Permission int64
+	Handle     func(w http.ResponseWriter, r *http.Request, c api.Caller)
 }
 
 // Scopes an application token may carry for these APIs (defined, with
@@ -69,61 +75,61 @@ const (
 // Routes lists every operation served.
 func (h *Handler) Routes() []Route {
 	return []Route{
-		{"GET", settingsBase + "/employees", ScopePeopleRead, h.listPeople(crewid.KindEmployee)},
-		{"POST", settingsBase + "/employees", ScopePeopleWrite, h.createPerson(crewid.KindEmployee)},
-		{"GET", settingsBase + "/employees/{id}", ScopePeopleRead, h.getPerson(crewid.KindEmployee)},
-		{"PATCH", settingsBase + "/employees/{id}", ScopePeopleWrite, h.updatePerson(crewid.KindEmployee)},
-		{"POST", settingsBase + "/employees/{id}/account-actions", ScopePeopleWrite, h.accountAction(crewid.KindEmployee)},
-		{"POST", settingsBase + "/employees/account-actions", ScopePeopleWrite, h.bulkAccountAction(crewid.KindEmployee)},
-		{"GET", settingsBase + "/export/employees", ScopePeopleRead, h.exportPeople(crewid.KindEmployee)},
+		{"GET", settingsBase + "/employees", ScopePeopleRead, access.PermViewEmployees, h.listPeople(crewid.KindEmployee)},
+		{"POST", settingsBase + "/employees", ScopePeopleWrite, access.PermEditEmployee, h.createPerson(crewid.KindEmployee)},
+		{"GET", settingsBase + "/employees/{id}", ScopePeopleRead, access.PermViewEmployees, h.getPerson(crewid.KindEmployee)},
+		{"PATCH", settingsBase + "/employees/{id}", ScopePeopleWrite, access.PermEditEmployee, h.updatePerson(crewid.KindEmployee)},
+		{"POST", settingsBase + "/employees/{id}/account-actions", ScopePeopleWrite, access.PerRequest, h.accountAction(crewid.KindEmployee)},
+		{"POST", settingsBase + "/employees/account-actions", ScopePeopleWrite, access.PerRequest, h.bulkAccountAction(crewid.KindEmployee)},
+		{"GET", settingsBase + "/export/employees", ScopePeopleRead, access.PermViewEmployees, h.exportPeople(crewid.KindEmployee)},
 
-		{"GET", settingsBase + "/technicians", ScopePeopleRead, h.listPeople(crewid.KindTechnician)},
-		{"POST", settingsBase + "/technicians", ScopePeopleWrite, h.createPerson(crewid.KindTechnician)},
-		{"GET", settingsBase + "/technicians/{id}", ScopePeopleRead, h.getPerson(crewid.KindTechnician)},
-		{"PATCH", settingsBase + "/technicians/{id}", ScopePeopleWrite, h.updatePerson(crewid.KindTechnician)},
-		{"POST", settingsBase + "/technicians/{id}/account-actions", ScopePeopleWrite, h.accountAction(crewid.KindTechnician)},
-		{"POST", settingsBase + "/technicians/account-actions", ScopePeopleWrite, h.bulkAccountAction(crewid.KindTechnician)},
-		{"GET", settingsBase + "/export/technicians", ScopePeopleRead, h.exportPeople(crewid.KindTechnician)},
+		{"GET", settingsBase + "/technicians", ScopePeopleRead, access.PermViewEmployees, h.listPeople(crewid.KindTechnician)},
+		{"POST", settingsBase + "/technicians", ScopePeopleWrite, access.PermEditEmployee, h.createPerson(crewid.KindTechnician)},
+		{"GET", settingsBase + "/technicians/{id}", ScopePeopleRead, access.PermViewEmployees, h.getPerson(crewid.KindTechnician)},
+		{"PATCH", settingsBase + "/technicians/{id}", ScopePeopleWrite, access.PermEditEmployee, h.updatePerson(crewid.KindTechnician)},
+		{"POST", settingsBase + "/technicians/{id}/account-actions", ScopePeopleWrite, access.PerRequest, h.accountAction(crewid.KindTechnician)},
+		{"POST", settingsBase + "/technicians/account-actions", ScopePeopleWrite, access.PerRequest, h.bulkAccountAction(crewid.KindTechnician)},
+		{"GET", settingsBase + "/export/technicians", ScopePeopleRead, access.PermViewEmployees, h.exportPeople(crewid.KindTechnician)},
 
-		{"GET", settingsBase + "/user-roles", ScopePeopleRead, h.listRoles},
-		{"POST", settingsBase + "/user-roles", ScopeRoles, h.createRole},
-		{"GET", settingsBase + "/user-roles/{id}", ScopePeopleRead, h.getRole},
-		{"PATCH", settingsBase + "/user-roles/{id}", ScopeRoles, h.updateRole},
-		{"DELETE", settingsBase + "/user-roles/{id}", ScopeRoles, h.deleteRole},
-		{"GET", settingsBase + "/permissions", ScopePeopleRead, h.listPermissions},
+		{"GET", settingsBase + "/user-roles", ScopePeopleRead, access.AnyPerson, h.listRoles},
+		{"POST", settingsBase + "/user-roles", ScopeRoles, access.PermAdminAccess, h.createRole},
+		{"GET", settingsBase + "/user-roles/{id}", ScopePeopleRead, access.AnyPerson, h.getRole},
+		{"PATCH", settingsBase + "/user-roles/{id}", ScopeRoles, access.PermAdminAccess, h.updateRole},
+		{"DELETE", settingsBase + "/user-roles/{id}", ScopeRoles, access.PermAdminAccess, h.deleteRole},
+		{"GET", settingsBase + "/permissions", ScopePeopleRead, access.AnyPerson, h.listPermissions},
 
-		{"GET", settingsBase + "/business-units", ScopeSettingsRead, h.listBusinessUnits},
-		{"POST", settingsBase + "/business-units", ScopeSettingsWrite, h.createBusinessUnit},
-		{"GET", settingsBase + "/business-units/{id}", ScopeSettingsRead, h.getBusinessUnit},
-		{"PATCH", settingsBase + "/business-units/{id}", ScopeSettingsWrite, h.updateBusinessUnit},
-		{"DELETE", settingsBase + "/business-units/{id}", ScopeSettingsWrite, h.deleteBusinessUnit},
-		{"GET", settingsBase + "/export/business-units", ScopeSettingsRead, h.exportBusinessUnits},
+		{"GET", settingsBase + "/business-units", ScopeSettingsRead, access.AnyPerson, h.listBusinessUnits},
+		{"POST", settingsBase + "/business-units", ScopeSettingsWrite, access.PermAdminAccess, h.createBusinessUnit},
+		{"GET", settingsBase + "/business-units/{id}", ScopeSettingsRead, access.AnyPerson, h.getBusinessUnit},
+		{"PATCH", settingsBase + "/business-units/{id}", ScopeSettingsWrite, access.PermAdminAccess, h.updateBusinessUnit},
+		{"DELETE", settingsBase + "/business-units/{id}", ScopeSettingsWrite, access.PermAdminAccess, h.deleteBusinessUnit},
+		{"GET", settingsBase + "/export/business-units", ScopeSettingsRead, access.AnyPerson, h.exportBusinessUnits},
 
-		{"GET", settingsBase + "/tag-types", ScopeSettingsRead, h.listTagTypes},
-		{"POST", settingsBase + "/tag-types", ScopeSettingsWrite, h.createTagType},
-		{"GET", settingsBase + "/tag-types/{id}", ScopeSettingsRead, h.getTagType},
-		{"PATCH", settingsBase + "/tag-types/{id}", ScopeSettingsWrite, h.updateTagType},
-		{"GET", settingsBase + "/export/tag-types", ScopeSettingsRead, h.exportTagTypes},
+		{"GET", settingsBase + "/tag-types", ScopeSettingsRead, access.AnyPerson, h.listTagTypes},
+		{"POST", settingsBase + "/tag-types", ScopeSettingsWrite, access.PermAdminAccess, h.createTagType},
+		{"GET", settingsBase + "/tag-types/{id}", ScopeSettingsRead, access.AnyPerson, h.getTagType},
+		{"PATCH", settingsBase + "/tag-types/{id}", ScopeSettingsWrite, access.PermAdminAccess, h.updateTagType},
+		{"GET", settingsBase + "/export/tag-types", ScopeSettingsRead, access.AnyPerson, h.exportTagTypes},
 
-		{"GET", settingsBase + "/custom-field-types", ScopeSettingsRead, h.listCustomFieldTypes},
-		{"POST", settingsBase + "/custom-field-types", ScopeSettingsWrite, h.createCustomFieldType},
-		{"GET", settingsBase + "/custom-field-types/{id}", ScopeSettingsRead, h.getCustomFieldType},
-		{"PATCH", settingsBase + "/custom-field-types/{id}", ScopeSettingsWrite, h.updateCustomFieldType},
+		{"GET", settingsBase + "/custom-field-types", ScopeSettingsRead, access.AnyPerson, h.listCustomFieldTypes},
+		{"POST", settingsBase + "/custom-field-types", ScopeSettingsWrite, access.PermAdminAccess, h.createCustomFieldType},
+		{"GET", settingsBase + "/custom-field-types/{id}", ScopeSettingsRead, access.AnyPerson, h.getCustomFieldType},
+		{"PATCH", settingsBase + "/custom-field-types/{id}", ScopeSettingsWrite, access.PermAdminAccess, h.updateCustomFieldType},
 
-		{"GET", settingsBase + "/history", ScopeHistory, h.listHistory},
-		{"GET", settingsBase + "/export/history", ScopeHistory, h.exportHistory},
-		{"GET", settingsBase + "/outbox", ScopePeopleWrite, h.listOutbox}, // see outbox.go for why not a read scope
+		{"GET", settingsBase + "/history", ScopeHistory, access.PermAdminAccess, h.listHistory},
+		{"GET", settingsBase + "/export/history", ScopeHistory, access.PermAdminAccess, h.exportHistory},
+		{"GET", settingsBase + "/outbox", ScopePeopleWrite, access.PermManageLogins, h.listOutbox}, // see outbox.go for why not a read scope
 
-		{"GET", dispatchBase + "/teams", ScopeSettingsRead, h.listTeams},
-		{"POST", dispatchBase + "/teams", ScopeSettingsWrite, h.createTeam},
-		{"GET", dispatchBase + "/teams/{id}", ScopeSettingsRead, h.getTeam},
-		{"DELETE", dispatchBase + "/teams/{id}", ScopeSettingsWrite, h.deleteTeam},
+		{"GET", dispatchBase + "/teams", ScopeSettingsRead, access.AnyPerson, h.listTeams},
+		{"POST", dispatchBase + "/teams", ScopeSettingsWrite, access.PermAdminAccess, h.createTeam},
+		{"GET", dispatchBase + "/teams/{id}", ScopeSettingsRead, access.AnyPerson, h.getTeam},
+		{"DELETE", dispatchBase + "/teams/{id}", ScopeSettingsWrite, access.PermAdminAccess, h.deleteTeam},
 
-		{"GET", dispatchBase + "/zones", ScopeSettingsRead, h.listZones},
-		{"POST", dispatchBase + "/zones", ScopeSettingsWrite, h.createZone},
-		{"GET", dispatchBase + "/zones/{id}", ScopeSettingsRead, h.getZone},
-		{"PATCH", dispatchBase + "/zones/{id}", ScopeSettingsWrite, h.updateZone},
-		{"DELETE", dispatchBase + "/zones/{id}", ScopeSettingsWrite, h.deleteZone},
+		{"GET", dispatchBase + "/zones", ScopeSettingsRead, access.AnyPerson, h.listZones},
+		{"POST", dispatchBase + "/zones", ScopeSettingsWrite, access.PermAdminAccess, h.createZone},
+		{"GET", dispatchBase + "/zones/{id}", ScopeSettingsRead, access.AnyPerson, h.getZone},
+		{"PATCH", dispatchBase + "/zones/{id}", ScopeSettingsWrite, access.PermAdminAccess, h.updateZone},
+		{"DELETE", dispatchBase + "/zones/{id}", ScopeSettingsWrite, access.PermAdminAccess, h.deleteZone},
 	}
 }
 
@@ -134,9 +140,11 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	}
 }
 
-// guard authenticates the caller, checks the tenant in the path and the
-// route's scope, then runs the route.
+// guard authenticates the caller, checks the tenant in the path, then the
+// route's scope (applications) or permission (people), and runs the route.
+// A refusal is recorded in history and answered 403.
 func (h *Handler) guard(rt Route) http.Handler {
+	what := rt.Method + " " + rt.Pattern
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		caller, err := h.authenticate(r)
 		if err != nil {
@@ -153,14 +161,60 @@ func (h *Handler) guard(rt Route) http.Handler {
 			api.WriteError(w, r, crewid.Errorf(crewid.NotFound, "Tenant %d was not found.", tenant))
 			return
 		}
-		// An application may do only what its token's scopes allow.
-		if caller.Actor.Type == crewid.ActorApplication && !hasScope(caller.Scopes, rt.Scope) {
-			api.WriteError(w, r, crewid.Errorf(crewid.Forbidden, "The application's token lacks the %q scope.", rt.Scope))
+		caller.Actor.IP, caller.Actor.UserAgent = api.ClientIP(r), api.UserAgent(r)
+		ctx := r.Context()
+		switch caller.Actor.Type {
+		case crewid.ActorApplication:
+			// An application may do only what its token's scopes allow.
+			if !hasScope(caller.Scopes, rt.Scope) {
+				api.WriteError(w, r, h.Access.DenyScope(ctx, caller.Actor, tenant, what, rt.Scope))
+				return
+			}
+		case crewid.ActorPerson:
+			grant, err := h.Access.Resolve(ctx, tenant, caller.Actor.ID)
+			if crewid.IsNotFound(err) {
+				err = crewid.Errorf(crewid.Unauthenticated, "The person of the access token no longer exists.")
+			}
+			if err != nil {
+				api.WriteError(w, r, err)
+				return
+			}
+			caller.Permissions = grant.Permissions
+			if !permits(rt.Permission, grant) {
+				api.WriteError(w, r, h.Access.Deny(ctx, caller.Actor, tenant, what, rt.Permission))
+				return
+			}
+		default:
+			api.WriteError(w, r, crewid.Errorf(crewid.Unauthenticated, "The access token is not accepted here."))
 			return
 		}
-		caller.Actor.IP, caller.Actor.UserAgent = api.ClientIP(r), api.UserAgent(r)
-		rt.Handle(w, r.WithContext(api.WithCaller(r.Context(), caller)), caller)
+		rt.Handle(w, r.WithContext(api.WithCaller(ctx, caller)), caller)
+		if r.Method != http.MethodGet {
+			// The change may concern people's roles or permissions: this
+			// node sees it at once, others within the cache's lifetime.
+			h.Access.Forget(tenant)
+		}
 	})
+}
+
+// permits reports whether a person with grant may use a route needing
+// perm; PerRequest routes check in their handler.
+func permits(perm int64, grant access.Grant) bool {
+	switch perm {
+	case access.AnyPerson, access.PerRequest:
+		return grant.Active
+	}
+	return grant.Permissions.Has(perm)
+}
+
+// require checks, for a person, a permission that depends on the request
+// (an account action, a field of a body); applications pass (their scope
+// was checked by guard). A refusal is recorded and returned as Forbidden.
+func (h *Handler) require(r *http.Request, c api.Caller, perm int64) error {
+	if c.Actor.Type != crewid.ActorPerson || (c.Permissions != nil && c.Permissions.Has(perm)) {
+		return nil
+	}
+	return h.Access.Deny(r.Context(), c.Actor, c.TenantID, r.Pattern, perm)
 }
 
 func (h *Handler) authenticate(r *http.Request) (api.Caller, error) {

@@ -1,0 +1,68 @@
+package access
+
+import (
+	"fmt"
+
+	"crewid"
+)
+
+// Task is something a person may ask of crewid through any interface (the
+// Settings API, the web console), named once so that every interface
+// demands the same permission for it.
+type Task string
+
+// Tasks and the permission each needs (see taskPermissions).
+const (
+	TaskViewPeople        Task = "ViewPeople"        // list and read employees and technicians
+	TaskEditPeople        Task = "EditPeople"        // create and edit their profiles
+	TaskActivatePeople    Task = "ActivatePeople"    // activate and deactivate them
+	TaskManageCredentials Task = "ManageCredentials" // logins, passwords, invitations, reset links, unlocking
+	TaskAssignRoles       Task = "AssignRoles"       // change a person's roles and permission overrides
+	TaskReadOutbox        Task = "ReadOutbox"        // the message outbox (it holds live invitation and reset links)
+	TaskRegisterApps      Task = "RegisterApps"      // register an API application
+	TaskManageApps        Task = "ManageApps"        // see applications, their secrets, revoke them
+	TaskAdminSettings     Task = "AdminSettings"     // roles, business units, tag types, custom fields, teams, zones, history, webhooks
+)
+
+var taskPermissions = map[Task]int64{
+	TaskViewPeople:        PermViewEmployees,
+	TaskEditPeople:        PermEditEmployee,
+	TaskActivatePeople:    PermActivateDeactivate,
+	TaskManageCredentials: PermManageLogins,
+	TaskReadOutbox:        PermManageLogins,
+	TaskAssignRoles:       PermAssignRoles,
+	TaskRegisterApps:      PermGenerateAppKey,
+	TaskManageApps:        PermManageAppAccess,
+	TaskAdminSettings:     PermAdminAccess,
+}
+
+// TaskPermission returns the permission task needs.
+func TaskPermission(task Task) (int64, bool) {
+	p, ok := taskPermissions[task]
+	return p, ok
+}
+
+// Allows reports whether a person holding perms may do task. Unknown
+// tasks are never allowed.
+func Allows(perms Set, task Task) bool {
+	p, ok := taskPermissions[task]
+	return ok && perms.Has(p)
+}
+
+// Authorize is Allows as an error: nil, or Forbidden naming the
+// permission task needs.
+func Authorize(perms Set, task Task) error {
+	if Allows(perms, task) {
+		return nil
+	}
+	return Missing(taskPermissions[task])
+}
+
+// Missing is the Forbidden error for a person who lacks permission perm.
+func Missing(perm int64) error {
+	msg := "You do not have permission for this."
+	if p, ok := PermissionByID(perm); ok {
+		msg = fmt.Sprintf("This needs the %q permission, which you do not hold.", p.Name)
+	}
+	return &crewid.Error{Code: crewid.Forbidden, Message: msg}
+}
