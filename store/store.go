@@ -217,6 +217,8 @@ type Reader interface {
 	WebhookReader
 	// SSOReader reads single sign-on configuration and sign-ins.
 	SSOReader
+	// RevocationReader reads revoked access tokens (see revocations.go).
+	RevocationReader
 	Tenant(ctx context.Context, id int64) (crewid.Tenant, error)
 	Tenants(ctx context.Context) ([]crewid.Tenant, error)
 
@@ -333,6 +335,8 @@ type Tx interface {
 	WebhookWriter
 	// SSOWriter changes single sign-on configuration and sign-ins.
 	SSOWriter
+	// RevocationWriter revokes access tokens.
+	RevocationWriter
 
 	CreateTenant(ctx context.Context, t *crewid.Tenant) error
 	// LockTenant takes the tenant's row lock until the transaction ends.

@@ -41,6 +41,7 @@ var Flavor = sqlstore.Flavor{
 	// Migrations run one process at a time; the number is arbitrary but fixed.
 	LockMigrations:  `SELECT pg_advisory_xact_lock(7243019861)`,
 	LockSigningKeys: `LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE`,
+	LockRevocations: `LOCK TABLE token_revocations IN SHARE ROW EXCLUSIVE MODE`,
 }
 
 func pgError(err error) *pgconn.PgError {

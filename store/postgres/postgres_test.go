@@ -86,3 +86,8 @@ func TestSSO(t *testing.T) {
 	TestURL(t) // skip (or fail under CREWID_REQUIRE_POSTGRES=1) once, up front
 	storetest.RunSSO(t, func(t *testing.T) store.Store { return OpenTest(t) })
 }
+
+func TestRevocations(t *testing.T) {
+	TestURL(t) // skip (or fail under CREWID_REQUIRE_POSTGRES=1) once, up front
+	storetest.RunRevocations(t, func(t *testing.T) store.Store { return OpenTest(t) })
+}

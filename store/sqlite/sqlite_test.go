@@ -35,3 +35,7 @@ func TestWebhooks(t *testing.T) {
 func TestSSO(t *testing.T) {
 	storetest.RunSSO(t, func(t *testing.T) store.Store { return sqlite.OpenTest(t) })
 }
+
+func TestRevocations(t *testing.T) {
+	storetest.RunRevocations(t, func(t *testing.T) store.Store { return sqlite.OpenTest(t) })
+}

@@ -42,6 +42,9 @@ type Flavor struct {
 	// rest of a transaction; empty where transactions already run one at a
 	// time (SQLite's single writer).
 	LockSigningKeys string
+	// LockRevocations does the same for token_revocations, so that their
+	// ids commit in increasing order (pollers resume from the last id).
+	LockRevocations string
 }
 
 // DB is the store. Reads go to the read pool; every transaction goes to the
