@@ -43,13 +43,15 @@ func hashSecret(secret string) []byte {
 // unknown client and a wrong secret take the same work.
 var dummyHash = hashSecret("cs1.this-is-not-a-secret-of-any-application")
 
-// matchSecret reports whether secret hashes to one of hashes. It compares
-// in constant time and looks at every hash whatever the outcome.
-func matchSecret(secret string, hashes [][]byte) bool {
+// matchSecret returns the index of the hash secret hashes to, or -1. It
+// compares in constant time and looks at every hash whatever the outcome.
+func matchSecret(secret string, hashes [][]byte) int {
 	h := hashSecret(secret)
-	found := 0
-	for _, want := range hashes {
-		found |= subtle.ConstantTimeCompare(h, want)
+	found := -1
+	for i, want := range hashes {
+		if subtle.ConstantTimeCompare(h, want) == 1 {
+			found = i
+		}
 	}
-	return found == 1
+	return found
 }

@@ -55,9 +55,14 @@ type Service struct {
 	// application (0: 2 seconds). Deactivating an application takes
 	// effect on every node within this time.
 	AppCacheTTL time.Duration
+	// RevocationPoll is how often revocations made on other nodes are read
+	// (0: DefaultRevocationPoll).
+	RevocationPoll time.Duration
 
-	cacheOnce sync.Once
-	cache     *appCache
+	cacheOnce   sync.Once
+	cache       *appCache
+	revokeOnce  sync.Once
+	revocations *revocationList
 }
 
 func (s *Service) now() time.Time {
@@ -174,13 +179,13 @@ func (s *Service) AddSecret(ctx context.Context, actor crewid.Actor, tenantID, a
 	return id, secret, nil
 }
 
-// DeleteSecret removes one client secret; tokens can no longer be obtained
-// with it (tokens already issued stay valid until they expire). Deleting
-// the last secret is allowed: the application then cannot get tokens until
-// a new secret is added.
+// DeleteSecret removes one client secret: tokens can no longer be obtained
+// with it, and those obtained with it are refused on this node at once and
+// on every node within AppCacheTTL. Deleting the last secret is allowed:
+// the application then cannot get tokens until a new secret is added.
 func (s *Service) DeleteSecret(ctx context.Context, actor crewid.Actor, tenantID, appID, secretID int64) error {
 	now := s.now().UTC()
-	return s.Store.Update(ctx, func(tx store.Tx) error {
+	err := s.Store.Update(ctx, func(tx store.Tx) error {
 		app, err := s.lockApp(ctx, tx, tenantID, appID, now)
 		if err != nil {
 			return err
@@ -194,6 +199,10 @@ func (s *Service) DeleteSecret(ctx context.Context, actor crewid.Actor, tenantID
 		}
 		return appendEvent(ctx, tx, actor, &app, EventAppSecretDeleted, now, secretRecord(app.Secrets[i]), nil)
 	})
+	if err == nil {
+		s.appCache().forget(appID)
+	}
+	return err
 }
 
 // lockApp reads the application, writes it back with a new ModifiedOn (on
@@ -236,7 +245,9 @@ func (s *Service) Update(ctx context.Context, actor crewid.Actor, tenantID, appI
 	}
 	now := s.now().UTC()
 	var updated crewid.App
+	var revocation *crewid.TokenRevocation
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
+		revocation = nil
 		before, err := tx.App(ctx, tenantID, appID)
 		if err != nil {
 			return err
@@ -259,6 +270,15 @@ func (s *Service) Update(ctx context.Context, actor crewid.Actor, tenantID, appI
 		if err := tx.UpdateApp(ctx, &after); err != nil {
 			return err
 		}
+		if before.Active && !after.Active {
+			// Ends the tokens issued so far for good, even if the
+			// application is made active again later.
+			r := s.revocationFor(after, now)
+			if err := tx.RevokeToken(ctx, &r); err != nil {
+				return err
+			}
+			revocation = &r
+		}
 		updated = after
 		return appendEvent(ctx, tx, actor, &after, EventAppUpdated, now, appRecord(before), appRecord(after))
 	})
@@ -266,6 +286,9 @@ func (s *Service) Update(ctx context.Context, actor crewid.Actor, tenantID, appI
 		return crewid.App{}, err
 	}
 	s.appCache().forget(appID)
+	if revocation != nil {
+		s.revocationList().applyLocal(*revocation)
+	}
 	return redact(updated), nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,6 +35,7 @@ type Claims struct {
 	Scopes      []string
 	TokenID     string
 	Environment string
+	IssuedAt    time.Time
 	ExpiresAt   time.Time
 }
 
@@ -54,6 +56,9 @@ type tokenClaims struct {
 	AppID       int64  `json:"app"`
 	Environment string `json:"env"`
 	Scope       string `json:"scope"`
+	// SecretID is the client secret the token was obtained with: deleting
+	// the secret ends its tokens.
+	SecretID int64 `json:"csi,omitempty"`
 }
 
 // parsedClaims is the payload as read back: aud may be a string or a list,
@@ -70,6 +75,7 @@ type parsedClaims struct {
 	AppID       int64    `json:"app"`
 	Environment string   `json:"env"`
 	Scope       string   `json:"scope"`
+	SecretID    int64    `json:"csi"`
 }
 
 // ErrInvalidClient is the answer to an unknown client id, a wrong secret
@@ -87,26 +93,9 @@ const ScopeField = "scope"
 // It does one store read (the application and its secrets), one SHA-256
 // and one ECDSA signature; the signing key is parsed once and kept.
 func (s *Service) IssueToken(ctx context.Context, clientID, clientSecret, requestedScope string) (Token, error) {
-	if clientID == "" || clientSecret == "" {
-		return Token{}, ErrInvalidClient
-	}
-	app, err := s.Store.AppByClientID(ctx, clientID)
+	app, secretID, err := s.AuthenticateClient(ctx, clientID, clientSecret)
 	if err != nil {
-		if crewid.IsNotFound(err) {
-			matchSecret(clientSecret, [][]byte{dummyHash})
-			return Token{}, ErrInvalidClient
-		}
 		return Token{}, err
-	}
-	hashes := make([][]byte, 0, len(app.Secrets))
-	for _, sec := range app.Secrets {
-		hashes = append(hashes, sec.Hash)
-	}
-	if len(hashes) == 0 {
-		hashes = append(hashes, dummyHash)
-	}
-	if !matchSecret(clientSecret, hashes) || !app.Active {
-		return Token{}, ErrInvalidClient
 	}
 
 	scopes := app.Scopes
@@ -143,12 +132,44 @@ func (s *Service) IssueToken(ctx context.Context, clientID, clientSecret, reques
 		AppID:       app.ID,
 		Environment: s.Environment,
 		Scope:       scope,
+		SecretID:    secretID,
 	}
 	raw, err := signer.Sign(claims)
 	if err != nil {
 		return Token{}, err
 	}
 	return Token{AccessToken: raw, TokenType: "Bearer", ExpiresIn: int(ttl / time.Second), Scope: scope}, nil
+}
+
+// AuthenticateClient checks an application's client id and secret (the
+// client authentication of the token, introspection and revocation
+// endpoints) and returns the application and the id of the secret that
+// matched. An unknown client, a wrong secret and an inactive application
+// are all ErrInvalidClient, after the same work.
+func (s *Service) AuthenticateClient(ctx context.Context, clientID, clientSecret string) (crewid.App, int64, error) {
+	if clientID == "" || clientSecret == "" {
+		return crewid.App{}, 0, ErrInvalidClient
+	}
+	app, err := s.Store.AppByClientID(ctx, clientID)
+	if err != nil {
+		if crewid.IsNotFound(err) {
+			matchSecret(clientSecret, [][]byte{dummyHash})
+			return crewid.App{}, 0, ErrInvalidClient
+		}
+		return crewid.App{}, 0, err
+	}
+	hashes := make([][]byte, 0, len(app.Secrets))
+	for _, sec := range app.Secrets {
+		hashes = append(hashes, sec.Hash)
+	}
+	if len(hashes) == 0 {
+		hashes = append(hashes, dummyHash)
+	}
+	i := matchSecret(clientSecret, hashes)
+	if i < 0 || i >= len(app.Secrets) || !app.Active {
+		return crewid.App{}, 0, ErrInvalidClient
+	}
+	return redact(app), app.Secrets[i].ID, nil
 }
 
 // Authenticate checks an application's access token and application key
@@ -209,6 +230,20 @@ func (s *Service) authenticate(ctx context.Context, rawToken, appKey string, nee
 		return Claims{}, crewid.Errorf(crewid.Unauthenticated, "The application of the access token no longer exists.")
 	case !app.active:
 		return Claims{}, crewid.Errorf(crewid.Unauthenticated, "The application of the access token has been deactivated.")
+	case c.SecretID != 0 && !slices.Contains(app.secretIDs, c.SecretID):
+		return Claims{}, crewid.Errorf(crewid.Unauthenticated, "The client secret the access token was obtained with has been deleted.")
+	}
+	var issued time.Time // none: as old as can be, so any revocation of its app applies
+	if c.IssuedAt != nil {
+		issued = time.Unix(*c.IssuedAt, 0)
+	}
+	revoked, err := s.revocationList().revoked(ctx, s, c.AppID, c.ID, issued)
+	if err != nil {
+		return Claims{}, err
+	}
+	switch {
+	case revoked:
+		return Claims{}, crewid.Errorf(crewid.Unauthenticated, "The access token has been revoked.")
 	case !needKey:
 	case appKey == "":
 		return Claims{}, crewid.Errorf(crewid.Forbidden, "The application key is missing: send it in the ST-App-Key header.")
@@ -230,6 +265,7 @@ func (s *Service) authenticate(ctx context.Context, rawToken, appKey string, nee
 		Scopes:      scopes,
 		TokenID:     c.ID,
 		Environment: c.Environment,
+		IssuedAt:    issued.UTC(),
 		ExpiresAt:   time.Unix(*c.Expiry, 0).UTC(),
 	}, nil
 }
@@ -274,14 +310,15 @@ type appCache struct {
 }
 
 type appEntry struct {
-	found    bool
-	tenantID int64
-	name     string
-	clientID string
-	appKey   string
-	scopes   []string
-	active   bool
-	loadedAt time.Time
+	found     bool
+	tenantID  int64
+	name      string
+	clientID  string
+	appKey    string
+	scopes    []string
+	secretIDs []int64
+	active    bool
+	loadedAt  time.Time
 }
 
 // maxCachedApps bounds the cache; past it, expired entries are dropped.
@@ -316,6 +353,9 @@ func (c *appCache) get(ctx context.Context, s *Service, tenantID, appID int64) (
 			e.found = true
 			e.name, e.clientID, e.appKey = app.Name, app.ClientID, app.AppKey
 			e.scopes, e.active = app.Scopes, app.Active
+			for _, sec := range app.Secrets {
+				e.secretIDs = append(e.secretIDs, sec.ID)
+			}
 		case crewid.IsNotFound(err):
 		default:
 			return nil, err

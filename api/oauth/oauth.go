@@ -1,5 +1,6 @@
-// Package oauth serves the OAuth 2.0 client-credentials token endpoint and
-// the OpenID Connect discovery documents for API applications. It only
+// Package oauth serves the OAuth 2.0 client-credentials token endpoint,
+// token introspection (RFC 7662) and revocation (RFC 7009), and the OpenID
+// Connect discovery documents for API applications. It only
 // translates between HTTP and the apps package.
 package oauth
 
@@ -33,6 +34,8 @@ const (
 func Routes(mux *http.ServeMux, svc *apps.Service, keys *apps.Keys) {
 	h := &handler{svc: svc, keys: keys}
 	mux.HandleFunc("POST "+TokenPath, h.token)
+	mux.HandleFunc("POST "+IntrospectPath, h.introspect)
+	mux.HandleFunc("POST "+RevokePath, h.revoke)
 	mux.HandleFunc("GET "+DiscoveryPath, h.discovery)
 	mux.HandleFunc("GET "+JWKSPath, h.jwks)
 }
@@ -64,52 +67,65 @@ type errorResponse struct {
 	Data             map[string]any      `json:"data"`
 }
 
-func (h *handler) token(w http.ResponseWriter, r *http.Request) {
-	fail := func(status int, code, description string, fields map[string][]string) {
-		writeError(w, r, status, code, description, fields)
+// clientRequest reads a form request authenticated by client credentials
+// (HTTP Basic, or client_id and client_secret in the body). On failure it
+// has answered and ok is false.
+func clientRequest(w http.ResponseWriter, r *http.Request) (form url.Values, clientID, clientSecret string, ok bool) {
+	fail := func(status int, code, description string) {
+		writeError(w, r, status, code, description, nil)
 	}
-
 	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mediaType != "application/x-www-form-urlencoded" {
-		fail(http.StatusBadRequest, "invalid_request", "The request body must be application/x-www-form-urlencoded.", nil)
-		return
+		fail(http.StatusBadRequest, "invalid_request", "The request body must be application/x-www-form-urlencoded.")
+		return nil, "", "", false
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			fail(http.StatusBadRequest, "invalid_request", "The request body is larger than 64 KiB.", nil)
-			return
+			fail(http.StatusBadRequest, "invalid_request", "The request body is larger than 64 KiB.")
+			return nil, "", "", false
 		}
-		fail(http.StatusBadRequest, "invalid_request", "The request body is not a valid form.", nil)
-		return
+		fail(http.StatusBadRequest, "invalid_request", "The request body is not a valid form.")
+		return nil, "", "", false
 	}
-	form := r.PostForm
+	form = r.PostForm
 	for name, values := range form {
 		if len(values) > 1 {
-			fail(http.StatusBadRequest, "invalid_request", "The parameter "+name+" is given more than once.", nil)
-			return
+			fail(http.StatusBadRequest, "invalid_request", "The parameter "+name+" is given more than once.")
+			return nil, "", "", false
 		}
 	}
 
-	clientID, clientSecret := form.Get("client_id"), form.Get("client_secret")
+	clientID, clientSecret = form.Get("client_id"), form.Get("client_secret")
 	if u, p, ok := r.BasicAuth(); ok {
 		if clientSecret != "" {
-			fail(http.StatusBadRequest, "invalid_request", "Authenticate the client with HTTP Basic or with client_secret in the body, not both.", nil)
-			return
+			fail(http.StatusBadRequest, "invalid_request", "Authenticate the client with HTTP Basic or with client_secret in the body, not both.")
+			return nil, "", "", false
 		}
 		// RFC 6749 §2.3.1: both are form-encoded before Basic encoding.
 		bu, err1 := url.QueryUnescape(u)
 		bp, err2 := url.QueryUnescape(p)
 		if err1 != nil || err2 != nil {
-			fail(http.StatusUnauthorized, "invalid_client", "The client credentials in the Authorization header are not valid.", nil)
-			return
+			fail(http.StatusUnauthorized, "invalid_client", "The client credentials in the Authorization header are not valid.")
+			return nil, "", "", false
 		}
 		if clientID != "" && clientID != bu {
-			fail(http.StatusBadRequest, "invalid_request", "client_id differs from the client of the Authorization header.", nil)
-			return
+			fail(http.StatusBadRequest, "invalid_request", "client_id differs from the client of the Authorization header.")
+			return nil, "", "", false
 		}
 		clientID, clientSecret = bu, bp
+	}
+	return form, clientID, clientSecret, true
+}
+
+func (h *handler) token(w http.ResponseWriter, r *http.Request) {
+	fail := func(status int, code, description string, fields map[string][]string) {
+		writeError(w, r, status, code, description, fields)
+	}
+	form, clientID, clientSecret, ok := clientRequest(w, r)
+	if !ok {
+		return
 	}
 
 	switch grant := form.Get("grant_type"); {
@@ -158,6 +174,10 @@ type discoveryDocument struct {
 	JWKSURI                           string   `json:"jwks_uri"`
 	GrantTypesSupported               []string `json:"grant_types_supported"`
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	IntrospectionEndpoint             string   `json:"introspection_endpoint"`
+	IntrospectionAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
+	RevocationEndpoint                string   `json:"revocation_endpoint"`
+	RevocationAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported"`
 	ResponseTypesSupported            []string `json:"response_types_supported"`
 	SubjectTypesSupported             []string `json:"subject_types_supported"`
 	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
@@ -167,13 +187,18 @@ type discoveryDocument struct {
 
 func (h *handler) discovery(w http.ResponseWriter, r *http.Request) {
 	base := strings.TrimSuffix(h.svc.Issuer, "/")
+	clientAuth := []string{"client_secret_post", "client_secret_basic"}
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	writeJSON(w, http.StatusOK, discoveryDocument{
 		Issuer:                            h.svc.Issuer,
 		TokenEndpoint:                     base + TokenPath,
 		JWKSURI:                           base + JWKSPath,
 		GrantTypesSupported:               []string{"client_credentials"},
-		TokenEndpointAuthMethodsSupported: []string{"client_secret_post", "client_secret_basic"},
+		TokenEndpointAuthMethodsSupported: clientAuth,
+		IntrospectionEndpoint:             base + IntrospectPath,
+		IntrospectionAuthMethodsSupported: clientAuth,
+		RevocationEndpoint:                base + RevokePath,
+		RevocationAuthMethodsSupported:    clientAuth,
 		ResponseTypesSupported:            []string{"token"},
 		SubjectTypesSupported:             []string{"public"},
 		IDTokenSigningAlgValuesSupported:  []string{string(apps.Algorithm)},
