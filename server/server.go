@@ -109,7 +109,7 @@ func New(cfg Config) *Server {
 	oauth.Routes(mux, s.Apps, s.Keys)
 	s.Access = &access.Authorizer{Store: cfg.Store, Now: cfg.Now}
 	(&settings.Handler{Store: cfg.Store, People: s.People, Org: s.Org, Auth: callers{s.Apps, s.Accounts}, Now: cfg.Now,
-		Accounts: s.Accounts, Invites: s.Invites, Access: s.Access}).Register(mux)
+		Accounts: s.Accounts, Invites: s.Invites, Access: s.Access, Apps: s.Apps}).Register(mux)
 	(&auth.Handler{Accounts: s.Accounts, Limiter: auth.NewLimiter(cfg.SignInRate), Now: cfg.Now}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := cfg.Store.Tenants(r.Context()); err != nil {

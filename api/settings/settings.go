@@ -41,6 +41,8 @@ type Handler struct {
 	Invites  *invite.Service
 	// Access resolves people's permissions and records refusals.
 	Access *access.Authorizer
+	// Apps manages API applications (the apps resource).
+	Apps *apps.Service
 }
 
 // Route is one operation: its pattern, the application scope it needs, the
@@ -65,6 +67,7 @@ const (
 	ScopeSettingsRead  = apps.ScopeSettingsRead
 	ScopeSettingsWrite = apps.ScopeSettingsWrite
 	ScopeHistory       = apps.ScopeHistory
+	ScopeApps          = apps.ScopeApps
 )
 
 const (
@@ -119,6 +122,13 @@ func (h *Handler) Routes() []Route {
 		{"GET", settingsBase + "/history", ScopeHistory, access.PermAdminAccess, h.listHistory},
 		{"GET", settingsBase + "/export/history", ScopeHistory, access.PermAdminAccess, h.exportHistory},
 		{"GET", settingsBase + "/outbox", ScopePeopleWrite, access.PermManageLogins, h.listOutbox}, // see outbox.go for why not a read scope
+
+		{"POST", settingsBase + "/apps", ScopeApps, access.PermGenerateAppKey, h.createApp},
+		{"GET", settingsBase + "/apps", ScopeApps, access.PermManageAppAccess, h.listApps},
+		{"GET", settingsBase + "/apps/{id}", ScopeApps, access.PermManageAppAccess, h.getApp},
+		{"PATCH", settingsBase + "/apps/{id}", ScopeApps, access.PermManageAppAccess, h.updateApp},
+		{"POST", settingsBase + "/apps/{id}/secrets", ScopeApps, access.PermManageAppAccess, h.addAppSecret},
+		{"DELETE", settingsBase + "/apps/{id}/secrets/{secretId}", ScopeApps, access.PermManageAppAccess, h.deleteAppSecret},
 
 		{"GET", dispatchBase + "/teams", ScopeSettingsRead, access.AnyPerson, h.listTeams},
 		{"POST", dispatchBase + "/teams", ScopeSettingsWrite, access.PermAdminAccess, h.createTeam},
