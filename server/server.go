@@ -19,6 +19,7 @@ import (
 	"crewid/org"
 	"crewid/people"
 	"crewid/store"
+	"crewid/web"
 )
 
 // Config is what the server needs from its environment.
@@ -110,7 +111,12 @@ func New(cfg Config) *Server {
 	s.Access = &access.Authorizer{Store: cfg.Store, Now: cfg.Now}
 	(&settings.Handler{Store: cfg.Store, People: s.People, Org: s.Org, Auth: callers{s.Apps, s.Accounts}, Now: cfg.Now,
 		Accounts: s.Accounts, Invites: s.Invites, Access: s.Access, Apps: s.Apps}).Register(mux)
-	(&auth.Handler{Accounts: s.Accounts, Limiter: auth.NewLimiter(cfg.SignInRate), Now: cfg.Now}).Register(mux)
+	limiter := auth.NewLimiter(cfg.SignInRate)
+	(&auth.Handler{Accounts: s.Accounts, Limiter: limiter, Now: cfg.Now}).Register(mux)
+	// The web console shares the sign-in limiter; its paths (/, /signin,
+	// /static/ …) are apart from the APIs'.
+	(&web.Console{Store: cfg.Store, People: s.People, Org: s.Org, Accounts: s.Accounts, Invites: s.Invites,
+		Environment: cfg.Environment, PublicURL: cfg.PublicURL, Limiter: limiter, Now: cfg.Now}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := cfg.Store.Tenants(r.Context()); err != nil {
 			api.WriteError(w, r, err)
