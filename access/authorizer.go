@@ -242,9 +242,18 @@ func (a *Authorizer) load(ctx context.Context, key grantKey) (*grantEntry, error
 		case err != nil:
 			return nil, err
 		default:
-			roles, err := a.tenantRoles(ctx, key.tenant, gen, loaded)
+			roles, err := a.tenantRoles(ctx, key.tenant, gen, loaded, false)
 			if err != nil {
 				return nil, err
+			}
+			for _, id := range p.RoleIDs {
+				if _, ok := roles[id]; !ok {
+					// A role newer than the cached list: read them again.
+					if roles, err = a.tenantRoles(ctx, key.tenant, gen, loaded, true); err != nil {
+						return nil, err
+					}
+					break
+				}
 			}
 			held := make([]crewid.Role, 0, len(p.RoleIDs))
 			for _, id := range p.RoleIDs {
@@ -278,11 +287,11 @@ func (a *Authorizer) load(ctx context.Context, key grantKey) (*grantEntry, error
 }
 
 // tenantRoles returns the tenant's roles by id, active or not, from the
-// cache when fresh.
-func (a *Authorizer) tenantRoles(ctx context.Context, tenantID int64, gen uint64, now time.Time) (map[int64]crewid.Role, error) {
+// cache when fresh unless reload.
+func (a *Authorizer) tenantRoles(ctx context.Context, tenantID int64, gen uint64, now time.Time, reload bool) (map[int64]crewid.Role, error) {
 	a.mu.RLock()
 	e := a.roles[tenantID]
-	ok := e != nil && e.gen == gen && a.fresh(tenantID, e.gen, e.loadedAt, now)
+	ok := !reload && e != nil && e.gen == gen && a.fresh(tenantID, e.gen, e.loadedAt, now)
 	a.mu.RUnlock()
 	if ok {
 		return e.byID, nil
