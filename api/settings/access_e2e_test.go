@@ -322,7 +322,9 @@ func routeTable() map[string][]routeCase {
 		}, true, false, false},
 	}
 	for _, rec := range records {
-		newOne := func(t *testing.T, w *peopleWorld) int64 { return w.mustID(t, "POST", w.sp("%s", rec.path), rec.create(w)) }
+		newOne := func(t *testing.T, w *peopleWorld) int64 {
+			return w.mustID(t, "POST", w.sp("%s", rec.path), rec.create(w))
+		}
 		add("GET", rec.path, routeCase{perm: access.AnyPerson, setup: fixed(rec.path, nil)})
 		add("GET", rec.path+"/{id}", routeCase{perm: access.AnyPerson, setup: func(t *testing.T, w *peopleWorld) (string, any) {
 			return fmt.Sprintf("%s/%d", rec.path, newOne(t, w)), nil
@@ -397,14 +399,18 @@ func routeTable() map[string][]routeCase {
 	add("GET", "/sso", routeCase{perm: access.PermAdminAccess, passes: true, setup: fixed("/sso", nil)})
 	add("PUT", "/sso", routeCase{perm: access.PermAdminAccess, passes: true, setup: fixed("/sso", map[string]any{"enabled": false})})
 
-	team := func(w *peopleWorld) map[string]any { return map[string]any{"name": fmt.Sprintf("Team %d", w.unique()), "active": true} }
+	team := func(w *peopleWorld) map[string]any {
+		return map[string]any{"name": fmt.Sprintf("Team %d", w.unique()), "active": true}
+	}
 	zone := func(w *peopleWorld) map[string]any { return map[string]any{"name": fmt.Sprintf("Zone %d", w.unique())} }
 	for _, rec := range []struct {
 		path   string
 		create func(*peopleWorld) map[string]any
 		patch  bool
 	}{{"/teams", team, false}, {"/zones", zone, true}} {
-		newOne := func(t *testing.T, w *peopleWorld) int64 { return w.mustID(t, "POST", w.dp("%s", rec.path), rec.create(w)) }
+		newOne := func(t *testing.T, w *peopleWorld) int64 {
+			return w.mustID(t, "POST", w.dp("%s", rec.path), rec.create(w))
+		}
 		add("GET", "dispatch:"+rec.path, routeCase{perm: access.AnyPerson, setup: fixed("dispatch:"+rec.path, nil)})
 		add("GET", "dispatch:"+rec.path+"/{id}", routeCase{perm: access.AnyPerson, setup: func(t *testing.T, w *peopleWorld) (string, any) {
 			return fmt.Sprintf("dispatch:%s/%d", rec.path, newOne(t, w)), nil
