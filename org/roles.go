@@ -35,7 +35,7 @@ var roles = record[crewid.Role]{
 	stamp: func(r *crewid.Role, tenantID int64, now time.Time, created bool) {
 		stampTimes(&r.TenantID, &r.CreatedOn, &r.ModifiedOn, tenantID, now, created)
 	},
-	validate: func(_ context.Context, _ store.Tx, _ int64, before, r *crewid.Role) error {
+	validate: func(ctx context.Context, tx store.Tx, tenantID int64, before, r *crewid.Role) error {
 		if before == nil {
 			r.BuiltIn = "" // roles made through the API are custom roles
 		}
@@ -43,7 +43,10 @@ var roles = record[crewid.Role]{
 			return err
 		}
 		if before != nil {
-			return access.CheckRoleUpdate(*before, *r)
+			if err := access.CheckRoleUpdate(*before, *r); err != nil {
+				return err
+			}
+			return checkExternalHolders(ctx, tx, tenantID, *r)
 		}
 		return nil
 	},

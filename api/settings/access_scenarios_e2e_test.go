@@ -1,0 +1,213 @@
+package settings_test
+
+// Custom roles, several roles per person, per-person overrides, changes to
+// roles taking effect, people outside the organization, and tenants: all
+// through HTTP with people's own tokens.
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"crewid"
+	"crewid/access"
+	"crewid/server"
+	"crewid/store"
+)
+
+// effective reads a person's effective permissions as the API shows them.
+func (w *peopleWorld) effective(t *testing.T, id int64) []int64 {
+	t.Helper()
+	var p struct {
+		Permissions []struct {
+			ID    int64  `json:"id"`
+			Value string `json:"value"`
+		} `json:"permissions"`
+	}
+	if err := json.Unmarshal(w.must(t, 200, "GET", w.sp("/employees/%d", id), nil), &p); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, perm := range p.Permissions {
+		if perm.Value == "true" {
+			ids = append(ids, perm.ID)
+		}
+	}
+	return ids
+}
+
+// expect fails unless the person's request answers want.
+func (w *peopleWorld) expect(t *testing.T, p signedIn, want int, method, path string, body any) []byte {
+	t.Helper()
+	status, raw := w.as(t, p, method, path, body)
+	if status != want {
+		t.Fatalf("%s %s: status %d, want %d; body %s", method, path, status, want, raw)
+	}
+	return raw
+}
+
+func TestRolesAndOverridesThroughHTTP(t *testing.T) {
+	each(t, func(t *testing.T, h0 *h) {
+		w := &peopleWorld{h: h0, tokens: map[string]signedIn{}}
+		viewer := w.role(t, w.tid, access.PermViewEmployees)
+		editor := w.role(t, w.tid, access.PermEditEmployee)
+		p := w.person(t, w.tid, []int64{viewer.ID}, nil)
+		newEmployee := func() any { return w.personBody("employees", "CreateLater") }
+
+		// One role: reads, cannot create.
+		w.expect(t, p, 200, "GET", w.sp("/employees"), nil)
+		w.expect(t, p, 403, "POST", w.sp("/employees"), newEmployee())
+
+		// Two roles: their union.
+		w.must(t, 200, "PATCH", w.sp("/employees/%d", p.id), map[string]any{"roleIds": []int64{viewer.ID, editor.ID}})
+		w.expect(t, p, 200, "POST", w.sp("/employees"), newEmployee())
+		w.expect(t, p, 200, "GET", w.sp("/employees"), nil)
+
+		// A deny override wins over the role; a grant adds what no role has.
+		w.must(t, 200, "PATCH", w.sp("/employees/%d", p.id), map[string]any{"permissions": []map[string]any{
+			{"id": access.PermViewEmployees, "value": "false"},
+			{"id": access.PermGenerateAppKey, "value": "true"},
+		}})
+		w.expect(t, p, 403, "GET", w.sp("/employees"), nil)
+		w.expect(t, p, 200, "POST", w.sp("/apps"), map[string]any{"name": "Granted by override", "scopes": []string{"people.read"}})
+		got := w.effective(t, p.id)
+		if !slices.Equal(got, []int64{access.PermEditEmployee, access.PermGenerateAppKey}) {
+			t.Errorf("effective permissions %v, want Edit Employee and Generate API Application Key", got)
+		}
+
+		// Changing a role's permissions takes effect at once on this node.
+		w.must(t, 200, "PATCH", w.sp("/user-roles/%d", editor.ID), map[string]any{"permissions": []int64{access.PermAdminAccess}})
+		w.expect(t, p, 403, "POST", w.sp("/employees"), newEmployee())
+		w.expect(t, p, 200, "POST", w.sp("/business-units"), map[string]any{"name": "Granted by role change"})
+
+		// An inactive role grants nothing.
+		w.must(t, 200, "PATCH", w.sp("/user-roles/%d", editor.ID), map[string]any{"active": false})
+		w.expect(t, p, 403, "POST", w.sp("/business-units"), map[string]any{"name": "Refused"})
+
+		// Taking the overrides away gives back what the roles say.
+		w.must(t, 200, "PATCH", w.sp("/employees/%d", p.id), map[string]any{"permissions": []map[string]any{}})
+		w.expect(t, p, 200, "GET", w.sp("/employees"), nil)
+		w.expect(t, p, 403, "POST", w.sp("/apps"), map[string]any{"name": "No longer", "scopes": []string{"people.read"}})
+	})
+}
+
+// TestRoleChangeSeenByAnotherNode changes a role through one server and
+// watches a second server on the same database, with caches of its own,
+// apply it within 5 seconds.
+func TestRoleChangeSeenByAnotherNode(t *testing.T) {
+	each(t, func(t *testing.T, h0 *h) {
+		w := &peopleWorld{h: h0, tokens: map[string]signedIn{}}
+		other := server.New(server.Config{Store: w.env.Store, Environment: "integration", LocalOutbox: true, PublicURL: w.env.URL})
+		node2 := httptest.NewServer(other.Handler)
+		t.Cleanup(node2.Close)
+
+		viewer := w.role(t, w.tid, access.PermViewEmployees)
+		p := w.person(t, w.tid, []int64{viewer.ID}, nil)
+		call := func() int {
+			req, _ := http.NewRequest("GET", node2.URL+w.sp("/employees"), nil)
+			req.Header.Set("Authorization", "Bearer "+p.token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if status := call(); status != 200 {
+			t.Fatalf("second node before the change: %d", status)
+		}
+		w.must(t, 200, "PATCH", w.sp("/user-roles/%d", viewer.ID), map[string]any{"permissions": []int64{}})
+		changed := time.Now()
+		for call() != http.StatusForbidden {
+			if time.Since(changed) > 5*time.Second {
+				t.Fatal("the second node still allows the person 5 s after the role lost the permission")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("second node refused %v after the change", time.Since(changed).Round(time.Millisecond))
+	})
+}
+
+func TestExternalPeopleNeverHoldAdminOrAppKeys(t *testing.T) {
+	each(t, func(t *testing.T, h0 *h) {
+		w := &peopleWorld{h: h0, tokens: map[string]signedIn{}}
+		admin := w.env.Roles[access.KeyAdministrator].ID
+		external := func(roleIDs []int64, overrides []map[string]any) map[string]any {
+			b := w.personBody("employees", "CreateLater")
+			b["external"], b["roleIds"] = true, roleIDs
+			if overrides != nil {
+				b["permissions"] = overrides
+			}
+			return b
+		}
+		refused := func(body map[string]any, names ...string) {
+			t.Helper()
+			status, raw := w.do(t, "POST", w.sp("/employees"), body)
+			if status != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400; body %s", status, raw)
+			}
+			var problem struct {
+				Errors map[string][]string `json:"errors"`
+			}
+			_ = json.Unmarshal(raw, &problem)
+			msg := strings.Join(problem.Errors["permissions"], " ")
+			for _, name := range names {
+				if !strings.Contains(msg, name) || !strings.Contains(msg, "external") {
+					t.Errorf("the refusal does not say why (%q, external): %s", name, raw)
+				}
+			}
+		}
+
+		// By role: the Administrator role holds both.
+		refused(external([]int64{admin}, nil), "Admin Access", "Generate API Application Key")
+		// By override: a harmless role plus a grant.
+		harmless := w.role(t, w.tid, access.PermViewEmployees)
+		refused(external([]int64{harmless.ID}, []map[string]any{{"id": access.PermGenerateAppKey, "value": "true"}}), "Generate API Application Key")
+		// The Administrator role with both denied is fine.
+		w.mustID(t, "POST", w.sp("/employees"), external([]int64{admin}, []map[string]any{
+			{"id": access.PermAdminAccess, "value": "false"}, {"id": access.PermGenerateAppKey, "value": "false"},
+		}))
+		// An external person's role cannot be changed to grant them one.
+		id := w.mustID(t, "POST", w.sp("/employees"), external([]int64{harmless.ID}, nil))
+		status, raw := w.do(t, "PATCH", w.sp("/user-roles/%d", harmless.ID), map[string]any{"permissions": []int64{access.PermViewEmployees, access.PermAdminAccess}})
+		if status != http.StatusBadRequest || !strings.Contains(string(raw), fmt.Sprintf("id %d", id)) || !strings.Contains(string(raw), "external") {
+			t.Fatalf("role change giving an external person Admin Access: status %d, body %s", status, raw)
+		}
+		// Nor can the person be made external while holding one.
+		inside := w.mustID(t, "POST", w.sp("/employees"), w.personBody("employees", "CreateLater"))
+		w.must(t, 200, "PATCH", w.sp("/employees/%d", inside), map[string]any{"roleIds": []int64{admin}})
+		status, raw = w.do(t, "PATCH", w.sp("/employees/%d", inside), map[string]any{"external": true})
+		if status != http.StatusBadRequest || !strings.Contains(string(raw), "external") {
+			t.Fatalf("making an administrator external: status %d, body %s", status, raw)
+		}
+	})
+}
+
+func TestPersonTokenOfAnotherTenant(t *testing.T) {
+	each(t, func(t *testing.T, h0 *h) {
+		w := &peopleWorld{h: h0, tokens: map[string]signedIn{}}
+		other, _, _ := w.env.NewTenant(t, "Bolt Plumbing")
+		p := w.holding(t, access.PermViewEmployees)
+		w.expect(t, p, 200, "GET", w.sp("/employees"), nil)
+		raw := w.expect(t, p, 404, "GET", fmt.Sprintf("/settings/v2/tenant/%d/employees", other.ID), nil)
+		if !strings.Contains(string(raw), `"status":404`) {
+			t.Errorf("404 body is not the error format: %s", raw)
+		}
+		// No denial is recorded in the other tenant: for this person it does
+		// not exist.
+		events, err := w.env.Store.Events(t.Context(), other.ID, store.EventQuery{Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			if e.Type == access.EventPermissionDenied || e.Actor.Type == crewid.ActorPerson {
+				t.Errorf("event %s by %+v in the other tenant", e.Type, e.Actor)
+			}
+		}
+	})
+}
