@@ -42,20 +42,28 @@ type record[T any] struct {
 
 // createRecord validates v and inserts it with a "<Kind>.Created" event.
 func createRecord[T any](ctx context.Context, s *Service, actor crewid.Actor, tenantID int64, rec record[T], v T) (T, error) {
+	var created T
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
-		now := s.now()
-		rec.stamp(&v, tenantID, now, true)
-		if err := rec.validate(ctx, tx, tenantID, nil, &v); err != nil {
-			return err
-		}
-		if err := rec.create(ctx, tx, &v); err != nil {
-			return err
-		}
-		return history.Record(ctx, tx, now, actor, history.Change{
-			TenantID: tenantID, Type: rec.kind + ".Created", RecordType: rec.kind, RecordID: rec.id(&v), After: v,
-		})
+		var err error
+		created, err = createRecordTx(ctx, tx, s, actor, tenantID, rec, v)
+		return err
 	})
-	return v, err
+	return created, err
+}
+
+// createRecordTx is createRecord inside the caller's transaction.
+func createRecordTx[T any](ctx context.Context, tx store.Tx, s *Service, actor crewid.Actor, tenantID int64, rec record[T], v T) (T, error) {
+	now := s.now()
+	rec.stamp(&v, tenantID, now, true)
+	if err := rec.validate(ctx, tx, tenantID, nil, &v); err != nil {
+		return v, err
+	}
+	if err := rec.create(ctx, tx, &v); err != nil {
+		return v, err
+	}
+	return v, history.Record(ctx, tx, now, actor, history.Change{
+		TenantID: tenantID, Type: rec.kind + ".Created", RecordType: rec.kind, RecordID: rec.id(&v), After: v,
+	})
 }
 
 // updateRecord loads a record, lets edit change a copy, validates and saves
@@ -63,49 +71,62 @@ func createRecord[T any](ctx context.Context, s *Service, actor crewid.Actor, te
 func updateRecord[T any](ctx context.Context, s *Service, actor crewid.Actor, tenantID, id int64, rec record[T], clone func(T) T, edit func(*T) error) (T, error) {
 	var after T
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
-		now := s.now()
-		if err := tx.LockTenant(ctx, tenantID); err != nil {
-			return err
-		}
-		before, err := rec.get(ctx, tx, tenantID, id)
-		if err != nil {
-			return err
-		}
-		after = clone(before)
-		if err := edit(&after); err != nil {
-			return err
-		}
-		rec.stamp(&after, tenantID, now, false)
-		if err := rec.validate(ctx, tx, tenantID, &before, &after); err != nil {
-			return err
-		}
-		if err := rec.update(ctx, tx, &after); err != nil {
-			return err
-		}
-		return history.Record(ctx, tx, now, actor, history.Change{
-			TenantID: tenantID, Type: rec.kind + ".Updated", RecordType: rec.kind, RecordID: id, Before: before, After: after,
-		})
+		var err error
+		after, err = updateRecordTx(ctx, tx, s, actor, tenantID, id, rec, clone, edit)
+		return err
 	})
 	return after, err
+}
+
+// updateRecordTx is updateRecord inside the caller's transaction.
+func updateRecordTx[T any](ctx context.Context, tx store.Tx, s *Service, actor crewid.Actor, tenantID, id int64, rec record[T], clone func(T) T, edit func(*T) error) (T, error) {
+	var after T
+	now := s.now()
+	if err := tx.LockTenant(ctx, tenantID); err != nil {
+		return after, err
+	}
+	before, err := rec.get(ctx, tx, tenantID, id)
+	if err != nil {
+		return after, err
+	}
+	after = clone(before)
+	if err := edit(&after); err != nil {
+		return after, err
+	}
+	rec.stamp(&after, tenantID, now, false)
+	if err := rec.validate(ctx, tx, tenantID, &before, &after); err != nil {
+		return after, err
+	}
+	if err := rec.update(ctx, tx, &after); err != nil {
+		return after, err
+	}
+	return after, history.Record(ctx, tx, now, actor, history.Change{
+		TenantID: tenantID, Type: rec.kind + ".Updated", RecordType: rec.kind, RecordID: id, Before: before, After: after,
+	})
 }
 
 // deleteRecord removes a record with a "<Kind>.Deleted" event. A record
 // still referred to stays, and the store answers Conflict.
 func deleteRecord[T any](ctx context.Context, s *Service, actor crewid.Actor, tenantID, id int64, rec record[T]) error {
 	return s.Store.Update(ctx, func(tx store.Tx) error {
-		if err := tx.LockTenant(ctx, tenantID); err != nil {
-			return err
-		}
-		before, err := rec.get(ctx, tx, tenantID, id)
-		if err != nil {
-			return err
-		}
-		if err := rec.delete(ctx, tx, tenantID, id); err != nil {
-			return err
-		}
-		return history.Record(ctx, tx, s.now(), actor, history.Change{
-			TenantID: tenantID, Type: rec.kind + ".Deleted", RecordType: rec.kind, RecordID: id, Before: before,
-		})
+		return deleteRecordTx(ctx, tx, s, actor, tenantID, id, rec)
+	})
+}
+
+// deleteRecordTx is deleteRecord inside the caller's transaction.
+func deleteRecordTx[T any](ctx context.Context, tx store.Tx, s *Service, actor crewid.Actor, tenantID, id int64, rec record[T]) error {
+	if err := tx.LockTenant(ctx, tenantID); err != nil {
+		return err
+	}
+	before, err := rec.get(ctx, tx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	if err := rec.delete(ctx, tx, tenantID, id); err != nil {
+		return err
+	}
+	return history.Record(ctx, tx, s.now(), actor, history.Change{
+		TenantID: tenantID, Type: rec.kind + ".Deleted", RecordType: rec.kind, RecordID: id, Before: before,
 	})
 }
 

@@ -52,17 +52,35 @@ var roles = record[crewid.Role]{
 	},
 }
 
+func cloneRole(r crewid.Role) crewid.Role {
+	r.Permissions = slices.Clone(r.Permissions)
+	return r
+}
+
 // CreateRole adds a custom role.
 func (s *Service) CreateRole(ctx context.Context, actor crewid.Actor, tenantID int64, r crewid.Role) (crewid.Role, error) {
 	return createRecord(ctx, s, actor, tenantID, roles, r)
 }
 
+// CreateRoleTx is CreateRole inside the caller's transaction.
+func (s *Service) CreateRoleTx(ctx context.Context, tx store.Tx, actor crewid.Actor, tenantID int64, r crewid.Role) (crewid.Role, error) {
+	return createRecordTx(ctx, tx, s, actor, tenantID, roles, r)
+}
+
 // UpdateRole changes a role through edit.
 func (s *Service) UpdateRole(ctx context.Context, actor crewid.Actor, tenantID, id int64, edit func(*crewid.Role) error) (crewid.Role, error) {
-	return updateRecord(ctx, s, actor, tenantID, id, roles, func(r crewid.Role) crewid.Role {
-		r.Permissions = slices.Clone(r.Permissions)
-		return r
-	}, edit)
+	return updateRecord(ctx, s, actor, tenantID, id, roles, cloneRole, edit)
+}
+
+// UpdateRoleTx is UpdateRole inside the caller's transaction.
+func (s *Service) UpdateRoleTx(ctx context.Context, tx store.Tx, actor crewid.Actor, tenantID, id int64, edit func(*crewid.Role) error) (crewid.Role, error) {
+	return updateRecordTx(ctx, tx, s, actor, tenantID, id, roles, cloneRole, edit)
+}
+
+// DeleteRoleTx is DeleteRole inside the caller's transaction, for a
+// caller that first takes the role from the people holding it.
+func (s *Service) DeleteRoleTx(ctx context.Context, tx store.Tx, actor crewid.Actor, tenantID, id int64) error {
+	return deleteRecordTx(ctx, tx, s, actor, tenantID, id, roles)
 }
 
 // DeleteRole removes a custom role nobody holds.

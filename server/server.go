@@ -13,11 +13,13 @@ import (
 	"crewid/api"
 	"crewid/api/auth"
 	"crewid/api/oauth"
+	apiscim "crewid/api/scim"
 	"crewid/api/settings"
 	"crewid/apps"
 	"crewid/notify"
 	"crewid/org"
 	"crewid/people"
+	"crewid/scim"
 	"crewid/store"
 	"crewid/web"
 )
@@ -113,6 +115,8 @@ func New(cfg Config) *Server {
 		Accounts: s.Accounts, Invites: s.Invites, Access: s.Access, Apps: s.Apps}).Register(mux)
 	limiter := auth.NewLimiter(cfg.SignInRate)
 	(&auth.Handler{Accounts: s.Accounts, Limiter: limiter, Now: cfg.Now}).Register(mux)
+	(&apiscim.Handler{SCIM: &scim.Service{Store: cfg.Store, People: s.People, Org: s.Org, Now: cfg.Now},
+		Auth: s.Apps, PublicURL: cfg.PublicURL}).Register(mux)
 	// The web console shares the sign-in limiter; its paths (/, /signin,
 	// /static/ …) are apart from the APIs'.
 	(&web.Console{Store: cfg.Store, People: s.People, Org: s.Org, Accounts: s.Accounts, Invites: s.Invites,
