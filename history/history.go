@@ -48,6 +48,8 @@ var secretFields = map[string]bool{
 	"Hash":          true,
 	"PrivateKeyPEM": true,
 	"Secrets":       true,
+	"Secret":        true, // a webhook's signing secret
+	"ClientSecret":  true, // a single sign-on client secret
 	"Seq":           true, // an internal ordering number, not a value
 }
 

@@ -22,6 +22,7 @@ import (
 	"crewid/scim"
 	"crewid/store"
 	"crewid/web"
+	"crewid/webhooks"
 )
 
 // Config is what the server needs from its environment.
@@ -59,6 +60,10 @@ type Config struct {
 	// Accounts are the sign-in rules (lockout threshold and duration,
 	// token lifetimes …); zero fields take the defaults of package accounts.
 	Accounts accounts.Config
+	// AllowPrivateWebhooks lets webhook URLs resolve to loopback and
+	// private addresses; by default they are refused, when subscribing
+	// and when connecting.
+	AllowPrivateWebhooks bool
 }
 
 // Server holds the services and the HTTP handler built from a Config.
@@ -76,6 +81,11 @@ type Server struct {
 	// not start it: the caller runs it (crewid serve does) and may tune it
 	// before that.
 	Notify *notify.Worker
+	// Webhooks manages webhook subscriptions; WebhookWorker delivers them.
+	// New does not start the worker: the caller runs it (crewid serve
+	// does) and may tune it before that.
+	Webhooks      *webhooks.Service
+	WebhookWorker *webhooks.Worker
 }
 
 // New builds the services and routes.
@@ -99,6 +109,13 @@ func New(cfg Config) *Server {
 		// s.Config.Store stays the store itself.
 		cfg.Store = notify.Routed(cfg.Store, s.Notify)
 	}
+	// Every change may queue webhook deliveries (history events do): the
+	// worker is woken after each commit that queued some.
+	s.WebhookWorker = &webhooks.Worker{Encode: settings.EventJSON, AllowPrivate: cfg.AllowPrivateWebhooks,
+		Now: cfg.Now, Owner: cfg.WorkerOwner}
+	cfg.Store = webhooks.Waking(cfg.Store, s.WebhookWorker)
+	s.WebhookWorker.Store = cfg.Store
+	s.Webhooks = &webhooks.Service{Store: cfg.Store, Now: cfg.Now, AllowPrivate: cfg.AllowPrivateWebhooks}
 	s.Keys = apps.NewKeys(cfg.Store, cfg.Now)
 	s.Apps = &apps.Service{Store: cfg.Store, Keys: s.Keys, Now: cfg.Now, Issuer: cfg.PublicURL, Environment: cfg.Environment}
 	s.Invites = &invite.Service{Store: cfg.Store, Now: cfg.Now, PublicURL: cfg.PublicURL, Local: cfg.LocalOutbox}
@@ -112,7 +129,7 @@ func New(cfg Config) *Server {
 	oauth.Routes(mux, s.Apps, s.Keys)
 	s.Access = &access.Authorizer{Store: cfg.Store, Now: cfg.Now}
 	(&settings.Handler{Store: cfg.Store, People: s.People, Org: s.Org, Auth: callers{s.Apps, s.Accounts}, Now: cfg.Now,
-		Accounts: s.Accounts, Invites: s.Invites, Access: s.Access, Apps: s.Apps}).Register(mux)
+		Accounts: s.Accounts, Invites: s.Invites, Access: s.Access, Apps: s.Apps, Webhooks: s.Webhooks}).Register(mux)
 	limiter := auth.NewLimiter(cfg.SignInRate)
 	(&auth.Handler{Accounts: s.Accounts, Limiter: limiter, Now: cfg.Now}).Register(mux)
 	(&apiscim.Handler{SCIM: &scim.Service{Store: cfg.Store, People: s.People, Org: s.Org, Now: cfg.Now},

@@ -565,6 +565,52 @@ func histRoutes() map[string][]histCase {
 				check: func(t *testing.T, before, _ map[string]any) { wantField(t, before, "before", "name", name) }}
 		}}},
 
+		"POST " + sb + "/webhooks": {{"Create", func(t *testing.T, x *histEnv) histRequest {
+			body := map[string]any{"url": "https://203.0.113.9/hooks/" + strings.ReplaceAll(x.unique("h"), " ", "-"), "events": []string{"Technician.*", "Employee.Created"}}
+			return histRequest{path: x.sp("/webhooks"), body: body, eventType: "Webhook.Created", recordType: "Webhook",
+				check: func(t *testing.T, _, after map[string]any) {
+					wantValues(map[string]any{"url": body["url"], "events": []string{"Employee.Created", "Technician.*"}, "active": true})(t, nil, after)
+					if _, ok := after["secret"]; ok {
+						t.Errorf("the subscription's history holds its secret: %v", after)
+					}
+				}}
+		}}},
+		"PATCH " + sb + "/webhooks/{id}": {
+			{"Events", func(t *testing.T, x *histEnv) histRequest {
+				id := x.create(t, x.sp("/webhooks"), map[string]any{"url": "https://203.0.113.9/hooks/" + strings.ReplaceAll(x.unique("h"), " ", "-"), "events": []string{"Zone.*"}})
+				return histRequest{path: x.sp("/webhooks/%d", id), body: map[string]any{"events": []string{"*"}},
+					eventType: "Webhook.Updated", recordType: "Webhook", recordID: id, changed: []string{"events", "modifiedOn"},
+					check: wantValues(map[string]any{"events": []string{"*"}})}
+			}},
+			{"Deactivate", func(t *testing.T, x *histEnv) histRequest {
+				id := x.create(t, x.sp("/webhooks"), map[string]any{"url": "https://203.0.113.9/hooks/" + strings.ReplaceAll(x.unique("h"), " ", "-"), "events": []string{"*"}})
+				return histRequest{path: x.sp("/webhooks/%d", id), body: map[string]any{"active": false},
+					eventType: "Webhook.Updated", recordType: "Webhook", recordID: id, changed: []string{"active", "modifiedOn"},
+					check: wantValues(map[string]any{"active": false})}
+			}},
+		},
+		"DELETE " + sb + "/webhooks/{id}": {{"Delete", func(t *testing.T, x *histEnv) histRequest {
+			url := "https://203.0.113.9/hooks/" + strings.ReplaceAll(x.unique("h"), " ", "-")
+			id := x.create(t, x.sp("/webhooks"), map[string]any{"url": url, "events": []string{"*"}})
+			return histRequest{path: x.sp("/webhooks/%d", id), eventType: "Webhook.Deleted", recordType: "Webhook", recordID: id,
+				check: func(t *testing.T, before, _ map[string]any) { wantField(t, before, "before", "url", url) }}
+		}}},
+		"POST " + sb + "/webhooks/{id}/redeliver": {{"Event", func(t *testing.T, x *histEnv) histRequest {
+			id := x.create(t, x.sp("/webhooks"), map[string]any{"url": "https://203.0.113.9/hooks/" + strings.ReplaceAll(x.unique("h"), " ", "-"), "events": []string{"*"}})
+			created := x.list(t, fmt.Sprintf("recordType=Webhook&recordId=%d", id))
+			if len(created.Data) != 1 {
+				t.Fatalf("history of the new subscription: %d events", len(created.Data))
+			}
+			return histRequest{path: x.sp("/webhooks/%d/redeliver", id), body: map[string]any{"eventId": created.Data[0].ID},
+				eventType: "Webhook.RedeliveryQueued", recordType: "Webhook", recordID: id,
+				check: func(t *testing.T, before, after map[string]any) {
+					if before != nil {
+						t.Errorf("a redelivery has a before document: %v", before)
+					}
+					wantValues(map[string]any{"eventId": created.Data[0].ID, "queued": 1})(t, nil, after)
+				}}
+		}}},
+
 		"POST " + db + "/zones": {{"Create", func(t *testing.T, x *histEnv) histRequest {
 			tech := x.newTechnician(t)
 			body := map[string]any{"name": x.unique("Zone"), "zips": []string{"10001", "10002"}, "technicians": []int64{tech}}

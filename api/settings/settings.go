@@ -20,6 +20,7 @@ import (
 	"crewid/org"
 	"crewid/people"
 	"crewid/store"
+	"crewid/webhooks"
 )
 
 // Authenticator turns a request's credentials into a caller.
@@ -41,6 +42,8 @@ type Handler struct {
 	Invites  *invite.Service
 	// Access resolves people's permissions and records refusals.
 	Access *access.Authorizer
+	// Webhooks manages webhook subscriptions.
+	Webhooks *webhooks.Service
 	// Apps manages API applications (the apps resource).
 	Apps *apps.Service
 }
@@ -67,6 +70,7 @@ const (
 	ScopeSettingsRead  = apps.ScopeSettingsRead
 	ScopeSettingsWrite = apps.ScopeSettingsWrite
 	ScopeHistory       = apps.ScopeHistory
+	ScopeWebhooks      = apps.ScopeWebhooks
 	ScopeApps          = apps.ScopeApps
 )
 
@@ -122,6 +126,14 @@ func (h *Handler) Routes() []Route {
 		{"GET", settingsBase + "/history", ScopeHistory, access.PermAdminAccess, h.listHistory},
 		{"GET", settingsBase + "/export/history", ScopeHistory, access.PermAdminAccess, h.exportHistory},
 		{"GET", settingsBase + "/outbox", ScopePeopleWrite, access.PermManageLogins, h.listOutbox}, // see outbox.go for why not a read scope
+
+		{"POST", settingsBase + "/webhooks", ScopeWebhooks, access.PermAdminAccess, h.createWebhook},
+		{"GET", settingsBase + "/webhooks", ScopeWebhooks, access.PermAdminAccess, h.listWebhooks},
+		{"GET", settingsBase + "/webhooks/{id}", ScopeWebhooks, access.PermAdminAccess, h.getWebhook},
+		{"PATCH", settingsBase + "/webhooks/{id}", ScopeWebhooks, access.PermAdminAccess, h.updateWebhook},
+		{"DELETE", settingsBase + "/webhooks/{id}", ScopeWebhooks, access.PermAdminAccess, h.deleteWebhook},
+		{"GET", settingsBase + "/webhooks/{id}/deliveries", ScopeWebhooks, access.PermAdminAccess, h.listWebhookDeliveries},
+		{"POST", settingsBase + "/webhooks/{id}/redeliver", ScopeWebhooks, access.PermAdminAccess, h.redeliverWebhook},
 
 		{"POST", settingsBase + "/apps", ScopeApps, access.PermGenerateAppKey, h.createApp},
 		{"GET", settingsBase + "/apps", ScopeApps, access.PermManageAppAccess, h.listApps},

@@ -184,6 +184,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MessageRetry: cfg.messageRetry,
 		SignInRate:   cfg.signinRate,
 		Accounts:     accounts.Config{LockoutThreshold: cfg.lockoutThreshold, LockoutDuration: cfg.lockoutDuration},
+
+		AllowPrivateWebhooks: cfg.allowPrivateWebhooks,
 	})
 	if isSQLite {
 		if err := bootstrapDemo(ctx, srv, cfg.publicURL, stdout); err != nil {
@@ -211,6 +213,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}()
 		logger.Info("delivering messages", "email", senderName(email), "sms", senderName(text), "worker", srv.Notify.OwnerName())
 	}
+
+	// Webhook deliveries, like messages, outlive the listener: attempts
+	// under way are finished and recorded after the HTTP server stops.
+	hooksCtx, stopHooks := context.WithCancel(context.Background())
+	hooksDone := make(chan struct{})
+	go func() {
+		defer close(hooksDone)
+		srv.WebhookWorker.Run(hooksCtx)
+	}()
+	defer func() {
+		stopHooks()
+		select {
+		case <-hooksDone:
+		case <-time.After(30 * time.Second):
+			logger.Warn("webhook delivery did not stop in time; deliveries under way will be sent again by the next node")
+		}
+	}()
 
 	httpServer := &http.Server{
 		Handler:           srv.Handler,

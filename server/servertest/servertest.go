@@ -81,6 +81,28 @@ func WithSenders(email, sms notify.Sender) Option {
 	}
 }
 
+// WithPrivateWebhooks lets webhook subscriptions point at loopback
+// receivers (crewid serve --allow-private-webhooks), as tests' receivers
+// on 127.0.0.1 are.
+func WithPrivateWebhooks() Option { return func(c *server.Config) { c.AllowPrivateWebhooks = true } }
+
+// RunWebhooks runs the server's webhook delivery worker until the test
+// ends, polling every interval besides being woken by changes.
+func (e *Env) RunWebhooks(t testing.TB, interval time.Duration) {
+	t.Helper()
+	e.Server.WebhookWorker.Interval = interval
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Server.WebhookWorker.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+}
+
 // RunNotify runs the server's outbox worker until the test ends.
 func (e *Env) RunNotify(t testing.TB) {
 	t.Helper()
