@@ -446,7 +446,7 @@ func parseLicense(s string) (crewid.LicenseType, bool) {
 
 // rewriteSubAttributes turns "attr[filter].sub op value", which directories
 // send although RFC 7644's grammar has no such form, into the equivalent
-// "attr[(filter) and sub op value]".
+// "attr[filter and sub op value]".
 func rewriteSubAttributes(s string) string {
 	var b strings.Builder
 	i := 0
@@ -494,15 +494,36 @@ func rewriteSubAttributes(s string) string {
 			}
 			rest = " " + s[start:j]
 		}
-		if sub == "" || op == "" {
+		if sub == "" || op == "" || hasOr(inner) {
+			// The parser takes no parentheses inside brackets, so only a
+			// filter without "or" can be joined with "and" safely.
 			b.WriteString(s[i : closeAt+1])
 			i = closeAt + 1
 			continue
 		}
-		b.WriteString("[(" + inner + ") and " + sub + " " + op + rest + "]")
+		b.WriteString("[" + inner + " and " + sub + " " + op + rest + "]")
 		i = j
 	}
 	return b.String()
+}
+
+// hasOr reports whether a filter has an "or" outside its strings.
+func hasOr(s string) bool {
+	for i := 0; i < len(s); {
+		if s[i] == '"' {
+			i = skipString(s, i)
+			continue
+		}
+		w, j := word(s, i)
+		if strings.EqualFold(w, "or") {
+			return true
+		}
+		if j == i {
+			j++
+		}
+		i = j
+	}
+	return false
 }
 
 // skipString returns the index after the JSON string starting at s[i].

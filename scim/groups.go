@@ -248,6 +248,9 @@ func (s *Service) CreateGroup(ctx context.Context, actor crewid.Actor, tenantID 
 	if name == "" {
 		return Group{}, invalidValue("displayName is required.")
 	}
+	if err := checkText("externalId", strings.TrimSpace(g.ExternalID)); err != nil {
+		return Group{}, err
+	}
 	wanted, err := memberIDs(g.Members)
 	if err != nil {
 		return Group{}, err
@@ -303,6 +306,9 @@ func (s *Service) changeGroup(ctx context.Context, actor crewid.Actor, tenantID 
 		name := strings.TrimSpace(wanted.DisplayName)
 		if name == "" {
 			return invalidValue("displayName is required.")
+		}
+		if err := checkText("externalId", strings.TrimSpace(wanted.ExternalID)); err != nil {
+			return err
 		}
 		before, _ := memberIDs(current.Members)
 		after, err := memberIDs(wanted.Members)

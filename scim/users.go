@@ -2,9 +2,11 @@ package scim
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"crewid"
 	"crewid/access"
@@ -65,6 +67,13 @@ func (s *Service) ListUsers(ctx context.Context, tenantID int64, filterText stri
 	}
 	page = page.normalize()
 	found, err := s.Store.PeopleByFilter(ctx, tenantID, cond, store.FilterQuery{Offset: page.StartIndex - 1, Limit: page.Count})
+	if crewid.CodeOf(err) == crewid.Invalid {
+		// The store refuses values no attribute can hold (a NUL byte).
+		var e *crewid.Error
+		if errors.As(err, &e) {
+			return ListResponse[User]{}, &Error{Type: TypeInvalidFilter, Err: e}
+		}
+	}
 	if err != nil {
 		return ListResponse[User]{}, err
 	}
@@ -260,6 +269,11 @@ func readUser(u User, before *User) (desiredUser, error) {
 		given, family, formatted = strings.TrimSpace(u.Name.GivenName), strings.TrimSpace(u.Name.FamilyName), strings.TrimSpace(u.Name.Formatted)
 	}
 	d.dir.GivenName, d.dir.FamilyName = given, family
+	for field, v := range map[string]string{"externalId": d.dir.ExternalID, "name.givenName": given, "name.familyName": family} {
+		if err := checkText(field, v); err != nil {
+			return d, err
+		}
+	}
 	display := strings.TrimSpace(u.DisplayName)
 	joined := strings.TrimSpace(given + " " + family)
 	switch {
@@ -290,6 +304,9 @@ func readUser(u User, before *User) (desiredUser, error) {
 	if ent := u.Enterprise; ent != nil {
 		d.hasEnterprise = true
 		d.dir.EmployeeNumber = strings.TrimSpace(ent.EmployeeNumber)
+		if err := checkText("employeeNumber", d.dir.EmployeeNumber); err != nil {
+			return d, err
+		}
 		if ent.Manager != nil && strings.TrimSpace(string(ent.Manager.Value)) != "" {
 			id, ok := parseID(string(ent.Manager.Value))
 			if !ok {
@@ -330,6 +347,24 @@ func readUser(u User, before *User) (desiredUser, error) {
 		d.team = strings.TrimSpace(ext.Team)
 	}
 	return d, nil
+}
+
+// maxText bounds the directory's own strings, as the profile's are.
+const maxText = 255
+
+// checkText refuses what no text column may hold: control characters
+// (NUL among them), text that was not valid UTF-8, and overlong values.
+// The profile's own fields are checked by the people rules.
+func checkText(field, s string) error {
+	if len(s) > maxText {
+		return invalidValue("%s is longer than %d bytes.", field, maxText)
+	}
+	for _, r := range s {
+		if r == unicode.ReplacementChar || unicode.IsControl(r) {
+			return invalidValue("%s contains characters that are not allowed.", field)
+		}
+	}
+	return nil
 }
 
 func firstNonEmpty(values ...string) string {
