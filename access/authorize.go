@@ -1,6 +1,7 @@
 package access
 
 import (
+	"context"
 	"fmt"
 
 	"crewid"
@@ -65,4 +66,20 @@ func Missing(perm int64) error {
 		msg = fmt.Sprintf("This needs the %q permission, which you do not hold.", p.Name)
 	}
 	return &crewid.Error{Code: crewid.Forbidden, Message: msg}
+}
+
+type holderKey struct{}
+
+// WithHolder returns ctx carrying the permissions of the person on whose
+// behalf a change is made, so that the rules deciding who may give which
+// permission (CheckGrant) can see them. Changes made by applications, the
+// operator or crewid itself carry none and are not limited by it.
+func WithHolder(ctx context.Context, perms Set) context.Context {
+	return context.WithValue(ctx, holderKey{}, perms)
+}
+
+// Holder returns the permissions WithHolder put in ctx.
+func Holder(ctx context.Context) (Set, bool) {
+	s, ok := ctx.Value(holderKey{}).(Set)
+	return s, ok
 }

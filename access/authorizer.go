@@ -175,6 +175,7 @@ type Denial struct {
 	PermissionID   int64  `json:"permissionId,omitempty"`
 	PermissionName string `json:"permissionName,omitempty"`
 	Scope          string `json:"scope,omitempty"`
+	Reason         string `json:"reason,omitempty"`
 }
 
 // Deny records, in a transaction of its own, that actor was refused
@@ -190,6 +191,16 @@ func (a *Authorizer) Deny(ctx context.Context, actor crewid.Actor, tenantID int6
 		return err
 	}
 	return Missing(perm)
+}
+
+// Refused records that a person was refused operation what by a rule of
+// the domain (err, a Forbidden error: giving permissions they do not
+// hold), and returns err.
+func (a *Authorizer) Refused(ctx context.Context, actor crewid.Actor, tenantID int64, what string, err error) error {
+	if rerr := a.record(ctx, actor, tenantID, Denial{Operation: what, Reason: err.Error()}); rerr != nil {
+		return rerr
+	}
+	return err
 }
 
 // DenyScope records that an application was refused operation what for

@@ -27,8 +27,8 @@ type issued struct {
 
 // startSession writes the first refresh token of a new family (family "")
 // or the next one of a family, inside tx, and drops the person's expired
-// session rows while at it.
-func (s *Service) startSession(ctx context.Context, tx store.Tx, p crewid.Person, meta Meta, now time.Time, family string) (issued, error) {
+// session rows while at it. method is how the family's sign-in was made.
+func (s *Service) startSession(ctx context.Context, tx store.Tx, p crewid.Person, meta Meta, now time.Time, family, method string) (issued, error) {
 	is := issued{family: family, refresh: refreshPrefix + randomString(32)}
 	if is.family == "" {
 		is.family = randomString(16)
@@ -45,6 +45,7 @@ func (s *Service) startSession(ctx context.Context, tx store.Tx, p crewid.Person
 		ExpiresOn:   now.Add(s.cfg.RefreshTokenTTL),
 		IP:          truncate(meta.IP, 100),
 		UserAgent:   truncate(meta.UserAgent, 500),
+		Method:      method,
 	}
 	if err := tx.CreateSession(ctx, &sess); err != nil {
 		return issued{}, err
@@ -96,10 +97,10 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, meta Meta) (
 	if err != nil {
 		return Result{}, err
 	}
-	// A session does not outlive the password it was started with: once
-	// that expires (or must change), the person signs in again and meets
-	// the required action.
-	if !canSignIn(p) || sess.CreatedOn.Before(p.Account.SessionsNotBefore) || s.requiredAction(p, now) != crewid.ChangeNothing {
+	if ok, err := s.mayRefresh(ctx, p, sess, now); err != nil || !ok {
+		if err != nil {
+			return Result{}, err
+		}
 		return Result{}, ErrInvalidRefresh
 	}
 	var res issued
@@ -115,7 +116,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, meta Meta) (
 			reused = true
 			return s.revokeFamilyTx(ctx, tx, p, sess.FamilyID, "RefreshTokenReused", meta, now)
 		}
-		res, err = s.startSession(ctx, tx, p, meta, now, sess.FamilyID)
+		res, err = s.startSession(ctx, tx, p, meta, now, sess.FamilyID, sess.Method)
 		return err
 	})
 	if err != nil {
@@ -252,7 +253,7 @@ type sessionCache struct {
 type personKey struct{ tenant, person int64 }
 
 type sessionEntry struct {
-	usable    bool // found, active, may sign in
+	usable    bool // found, and may hold a session (see mayHoldSession)
 	kind      crewid.Kind
 	name      string
 	notBefore time.Time
@@ -286,7 +287,7 @@ func (c *sessionCache) get(ctx context.Context, s *Service, tenantID, personID i
 		p, err := s.Store.Person(ctx, tenantID, personID)
 		switch {
 		case err == nil:
-			e.usable = canSignIn(p)
+			e.usable = mayHoldSession(p)
 			e.kind, e.name, e.notBefore = p.Kind, p.Name, p.Account.SessionsNotBefore
 		case crewid.IsNotFound(err):
 		default:

@@ -172,7 +172,11 @@ func (s *Service) SignIn(ctx context.Context, login, pw string, meta Meta) (Resu
 		return Result{}, ErrSignInFailed
 	}
 	p := cands[i]
-	if reason := s.refusal(p, now); reason != "" {
+	reason, err := s.passwordRefusal(ctx, p, now)
+	if err != nil {
+		return Result{}, err
+	}
+	if reason != "" {
 		if err := s.recordRefusal(ctx, p, login, reason, meta, now); err != nil {
 			return Result{}, err
 		}
@@ -218,7 +222,7 @@ func (s *Service) SignIn(ctx context.Context, login, pw string, meta Meta) (Resu
 		if err != nil || !wrote {
 			return err
 		}
-		if res, err = s.startSession(ctx, tx, p, meta, now, ""); err != nil {
+		if res, err = s.startSession(ctx, tx, p, meta, now, "", crewid.SignInPassword); err != nil {
 			return err
 		}
 		return history.Record(ctx, tx, now, self(p, meta), history.Change{
@@ -324,6 +328,12 @@ func (s *Service) CompleteRequiredAction(ctx context.Context, actionToken, login
 	if !claims.boundTo(p) || s.refusal(p, now) != "" || !canSignIn(p) {
 		return Result{}, errActionToken
 	}
+	if reason, err := s.passwordRefusal(ctx, p, now); err != nil || reason != "" {
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{}, errActionToken
+	}
 	action := crewid.RequiredChange(claims.Action)
 
 	problems := crewid.Problems{}
@@ -390,7 +400,7 @@ func (s *Service) CompleteRequiredAction(ctx context.Context, actionToken, login
 		if err := tx.VoidResetCodes(ctx, p.TenantID, p.ID, now); err != nil {
 			return err
 		}
-		if res, err = s.startSession(ctx, tx, after, meta, now, ""); err != nil {
+		if res, err = s.startSession(ctx, tx, after, meta, now, "", crewid.SignInPassword); err != nil {
 			return err
 		}
 		p = after

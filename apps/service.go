@@ -329,11 +329,14 @@ func redact(app crewid.App) crewid.App {
 // its hash.
 func appRecord(a crewid.App) map[string]any {
 	return map[string]any{
-		"name":     a.Name,
-		"scopes":   a.Scopes,
-		"active":   a.Active,
-		"clientId": a.ClientID,
-		"appKey":   a.AppKey,
+		"id":         a.ID,
+		"createdOn":  a.CreatedOn.UTC(),
+		"modifiedOn": a.ModifiedOn.UTC(),
+		"name":       a.Name,
+		"scopes":     a.Scopes,
+		"active":     a.Active,
+		"clientId":   a.ClientID,
+		"appKey":     a.AppKey,
 	}
 }
 

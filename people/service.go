@@ -534,6 +534,9 @@ func checkReferences(ctx context.Context, tx store.Tx, before, p *crewid.Person)
 	if err := access.CheckExternal(p.External, access.Effective(roles, p.Overrides)); err != nil {
 		addFieldErrors(problems, err)
 	}
+	if err := checkGrant(ctx, tx, before, p, roles); err != nil {
+		return err
+	}
 	if p.BusinessUnitID != 0 && (before == nil || before.BusinessUnitID != p.BusinessUnitID) {
 		bu, err := tx.BusinessUnit(ctx, p.TenantID, p.BusinessUnitID)
 		switch {

@@ -18,7 +18,6 @@ import (
 	"crewid/access"
 	"crewid/api/settings"
 	"crewid/people"
-	"crewid/server/servertest"
 	"crewid/store"
 )
 
@@ -32,6 +31,8 @@ type peopleWorld struct {
 	mu     sync.Mutex
 	tokens map[string]signedIn
 	n      atomic.Int64
+	// plainRole grants nothing.
+	plainRole int64
 }
 
 type signedIn struct {
@@ -41,8 +42,14 @@ type signedIn struct {
 
 var operator = crewid.Actor{Type: crewid.ActorOperator, Name: "access test"}
 
-func newPeopleWorld(t *testing.T, b servertest.Backend) *peopleWorld {
-	return &peopleWorld{h: start(t, b), tokens: map[string]signedIn{}}
+// newWorld wraps a running server; people it creates hold plainRole, a
+// role granting nothing, unless a test says otherwise, so that whoever
+// creates them needs no permission beyond the route's (a person cannot
+// give permissions they do not hold).
+func newWorld(t *testing.T, h0 *h) *peopleWorld {
+	w := &peopleWorld{h: h0, tokens: map[string]signedIn{}}
+	w.plainRole = w.role(t, w.tid).ID
+	return w
 }
 
 // unique returns a new number for names, emails and phone numbers.
@@ -247,7 +254,7 @@ func routeTable() map[string][]routeCase {
 				return fmt.Sprintf("/%s/%d", kind, w.newPerson(t, kind, "CreateLater")), map[string]any{"name": fmt.Sprintf("Renamed %d", w.unique())}
 			}},
 			routeCase{name: "roles", perm: access.PermAssignRoles, extra: []int64{access.PermEditEmployee}, setup: func(t *testing.T, w *peopleWorld) (string, any) {
-				return fmt.Sprintf("/%s/%d", kind, w.newPerson(t, kind, "CreateLater")), map[string]any{"roleIds": []int64{w.kindRole(kind)}}
+				return fmt.Sprintf("/%s/%d", kind, w.newPerson(t, kind, "CreateLater")), map[string]any{"roleIds": []int64{w.plainRole, w.role(t, w.tid, access.PermEditEmployee).ID}}
 			}},
 			routeCase{name: "lock", perm: access.PermManageLogins, extra: []int64{access.PermEditEmployee}, setup: func(t *testing.T, w *peopleWorld) (string, any) {
 				return fmt.Sprintf("/%s/%d", kind, w.newPerson(t, kind, "AssignLoginAndPassword")), map[string]any{"accountLocked": true}
@@ -460,7 +467,7 @@ func (w *peopleWorld) kindRole(kind string) int64 {
 func (w *peopleWorld) personBody(kind, method string) map[string]any {
 	n := w.unique()
 	b := map[string]any{"name": fmt.Sprintf("New Person %d", n), "email": fmt.Sprintf("new%d@example.com", n),
-		"roleIds": []int64{w.kindRole(kind)}, "accountCreationMethod": method, "positions": []string{}}
+		"roleIds": []int64{w.plainRole}, "accountCreationMethod": method, "positions": []string{}}
 	if kind == "technicians" {
 		b["licenseType"] = "ManagedTech"
 		b["phoneNumber"] = fmt.Sprintf("(555) 3%02d-%04d", n/10000%100, n%10000)
@@ -489,7 +496,7 @@ func (w *peopleWorld) newPerson(t *testing.T, kind, target string) int64 {
 func TestEveryRouteEnforcesItsPermission(t *testing.T) {
 	table := routeTable()
 	each(t, func(t *testing.T, h0 *h) {
-		w := &peopleWorld{h: h0, tokens: map[string]signedIn{}}
+		w := newWorld(t, h0)
 		for _, rt := range (&settings.Handler{}).Routes() {
 			key := tableKey(rt)
 			cases, ok := table[key]

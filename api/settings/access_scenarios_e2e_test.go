@@ -53,7 +53,7 @@ func (w *peopleWorld) expect(t *testing.T, p signedIn, want int, method, path st
 
 func TestRolesAndOverridesThroughHTTP(t *testing.T) {
 	each(t, func(t *testing.T, h0 *h) {
-		w := &peopleWorld{h: h0, tokens: map[string]signedIn{}}
+		w := newWorld(t, h0)
 		viewer := w.role(t, w.tid, access.PermViewEmployees)
 		editor := w.role(t, w.tid, access.PermEditEmployee)
 		p := w.person(t, w.tid, []int64{viewer.ID}, nil)
@@ -101,7 +101,7 @@ func TestRolesAndOverridesThroughHTTP(t *testing.T) {
 // apply it within 5 seconds.
 func TestRoleChangeSeenByAnotherNode(t *testing.T) {
 	each(t, func(t *testing.T, h0 *h) {
-		w := &peopleWorld{h: h0, tokens: map[string]signedIn{}}
+		w := newWorld(t, h0)
 		other := server.New(server.Config{Store: w.env.Store, Environment: "integration", LocalOutbox: true, PublicURL: w.env.URL})
 		node2 := httptest.NewServer(other.Handler)
 		t.Cleanup(node2.Close)
@@ -135,7 +135,7 @@ func TestRoleChangeSeenByAnotherNode(t *testing.T) {
 
 func TestExternalPeopleNeverHoldAdminOrAppKeys(t *testing.T) {
 	each(t, func(t *testing.T, h0 *h) {
-		w := &peopleWorld{h: h0, tokens: map[string]signedIn{}}
+		w := newWorld(t, h0)
 		admin := w.env.Roles[access.KeyAdministrator].ID
 		external := func(roleIDs []int64, overrides []map[string]any) map[string]any {
 			b := w.personBody("employees", "CreateLater")
@@ -190,7 +190,7 @@ func TestExternalPeopleNeverHoldAdminOrAppKeys(t *testing.T) {
 
 func TestPersonTokenOfAnotherTenant(t *testing.T) {
 	each(t, func(t *testing.T, h0 *h) {
-		w := &peopleWorld{h: h0, tokens: map[string]signedIn{}}
+		w := newWorld(t, h0)
 		other, _, _ := w.env.NewTenant(t, "Bolt Plumbing")
 		p := w.holding(t, access.PermViewEmployees)
 		w.expect(t, p, 200, "GET", w.sp("/employees"), nil)
@@ -209,5 +209,38 @@ func TestPersonTokenOfAnotherTenant(t *testing.T) {
 				t.Errorf("event %s by %+v in the other tenant", e.Type, e.Actor)
 			}
 		}
+	})
+}
+
+// TestNoGivingWhatYouLack: a person who may assign roles still cannot give
+// anyone, themselves included, a permission they do not hold.
+func TestNoGivingWhatYouLack(t *testing.T) {
+	each(t, func(t *testing.T, h0 *h) {
+		w := newWorld(t, h0)
+		admin := w.env.Roles[access.KeyAdministrator].ID
+		assigner := w.role(t, w.tid, access.PermEditEmployee, access.PermAssignRoles, access.PermViewEmployees)
+		p := w.person(t, w.tid, []int64{assigner.ID}, nil)
+		target := w.mustID(t, "POST", w.sp("/employees"), w.personBody("employees", "CreateLater"))
+
+		for name, body := range map[string]any{
+			"the Administrator role to themselves": map[string]any{"roleIds": []int64{assigner.ID, admin}},
+			"a permission by override":             map[string]any{"permissions": []map[string]any{{"id": access.PermAdminAccess, "value": "true"}}},
+		} {
+			before := w.lastEventID(t)
+			raw := w.expect(t, p, 403, "PATCH", w.sp("/employees/%d", p.id), body)
+			if !strings.Contains(string(raw), "Admin Access") {
+				t.Errorf("%s: the refusal does not name the permission: %s", name, raw)
+			}
+			events := w.eventsAfter(t, before)
+			if len(events) != 1 || events[0].Type != access.EventPermissionDenied || events[0].Actor.ID != p.id {
+				t.Errorf("%s: events after the refusal: %+v", name, events)
+			}
+		}
+		// Giving a role made only of what they hold is fine, to anyone.
+		own := w.role(t, w.tid, access.PermViewEmployees)
+		w.expect(t, p, 200, "PATCH", w.sp("/employees/%d", target), map[string]any{"roleIds": []int64{w.plainRole, own.ID}})
+		// An administrator may give anything.
+		boss := w.person(t, w.tid, []int64{admin}, nil)
+		w.expect(t, boss, 200, "PATCH", w.sp("/employees/%d", target), map[string]any{"roleIds": []int64{admin}})
 	})
 }

@@ -631,7 +631,7 @@ func histRoutes() map[string][]histCase {
 				check: func(t *testing.T, before, _ map[string]any) { wantField(t, before, "before", "name", name) }}
 		}}},
 	}
-	for _, part := range []map[string][]histCase{people(crewid.KindEmployee, "employees"), people(crewid.KindTechnician, "technicians")} {
+	for _, part := range []map[string][]histCase{people(crewid.KindEmployee, "employees"), people(crewid.KindTechnician, "technicians"), appHistRoutes()} {
 		for k, v := range part {
 			table[k] = v
 		}

@@ -124,7 +124,7 @@ func (h *Handler) createPerson(kind crewid.Kind) func(http.ResponseWriter, *http
 		}
 		created, err := h.People.Create(r.Context(), c.Actor, person, setup)
 		if err != nil {
-			api.WriteError(w, r, err)
+			api.WriteError(w, r, h.refused(r, c, err))
 			return
 		}
 		api.WriteJSON(w, idResponse{ID: created.ID})
@@ -151,7 +151,7 @@ func (h *Handler) updatePerson(kind crewid.Kind) func(http.ResponseWriter, *http
 			return applyUpdate(p, req)
 		})
 		if err != nil {
-			api.WriteError(w, r, err)
+			api.WriteError(w, r, h.refused(r, c, err))
 			return
 		}
 		api.WriteJSON(w, idResponse{ID: id})

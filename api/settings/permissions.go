@@ -3,6 +3,7 @@ package settings
 import (
 	"net/http"
 
+	"crewid"
 	"crewid/access"
 	"crewid/api"
 	"crewid/people"
@@ -62,4 +63,14 @@ func (h *Handler) requireAll(r *http.Request, c api.Caller, perms ...int64) erro
 		}
 	}
 	return nil
+}
+
+// refused records a person's request the domain refused as Forbidden
+// (giving permissions they do not hold) and returns err to answer with;
+// other errors pass through.
+func (h *Handler) refused(r *http.Request, c api.Caller, err error) error {
+	if c.Actor.Type != crewid.ActorPerson || crewid.CodeOf(err) != crewid.Forbidden {
+		return err
+	}
+	return h.Access.Refused(r.Context(), c.Actor, c.TenantID, r.Pattern, err)
 }

@@ -206,6 +206,7 @@ func (h *Handler) guard(rt Route) http.Handler {
 				api.WriteError(w, r, h.Access.Deny(ctx, caller.Actor, tenant, what, rt.Permission))
 				return
 			}
+			ctx = access.WithHolder(ctx, grant.Permissions)
 		default:
 			api.WriteError(w, r, crewid.Errorf(crewid.Unauthenticated, "The access token is not accepted here."))
 			return
