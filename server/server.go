@@ -20,6 +20,7 @@ import (
 	"crewid/org"
 	"crewid/people"
 	"crewid/scim"
+	"crewid/sso"
 	"crewid/store"
 	"crewid/web"
 	"crewid/webhooks"
@@ -60,6 +61,9 @@ type Config struct {
 	// Accounts are the sign-in rules (lockout threshold and duration,
 	// token lifetimes …); zero fields take the defaults of package accounts.
 	Accounts accounts.Config
+	// SSOClient reaches the tenants' single sign-on providers; nil means
+	// a client with a 15-second timeout.
+	SSOClient *http.Client
 	// AllowPrivateWebhooks lets webhook URLs resolve to loopback and
 	// private addresses; by default they are refused, when subscribing
 	// and when connecting.
@@ -81,6 +85,8 @@ type Server struct {
 	// not start it: the caller runs it (crewid serve does) and may tune it
 	// before that.
 	Notify *notify.Worker
+	// SSO signs people in through their company's identity provider.
+	SSO *sso.Service
 	// Webhooks manages webhook subscriptions; WebhookWorker delivers them.
 	// New does not start the worker: the caller runs it (crewid serve
 	// does) and may tune it before that.
@@ -125,15 +131,18 @@ func New(cfg Config) *Server {
 		Issuer: cfg.PublicURL, Environment: cfg.Environment, PublicURL: cfg.PublicURL, LocalOutbox: cfg.LocalOutbox,
 		Config: cfg.Accounts}
 
+	s.SSO = &sso.Service{Store: cfg.Store, Accounts: s.Accounts, HTTPClient: cfg.SSOClient, Now: cfg.Now, PublicURL: cfg.PublicURL}
+
 	mux := http.NewServeMux()
 	oauth.Routes(mux, s.Apps, s.Keys)
 	s.Access = &access.Authorizer{Store: cfg.Store, Now: cfg.Now}
 	(&settings.Handler{Store: cfg.Store, People: s.People, Org: s.Org, Auth: callers{s.Apps, s.Accounts}, Now: cfg.Now,
-		Accounts: s.Accounts, Invites: s.Invites, Access: s.Access, Apps: s.Apps, Webhooks: s.Webhooks}).Register(mux)
+		Accounts: s.Accounts, Invites: s.Invites, Access: s.Access, Apps: s.Apps, Webhooks: s.Webhooks, SSO: s.SSO}).Register(mux)
 	limiter := auth.NewLimiter(cfg.SignInRate)
 	(&auth.Handler{Accounts: s.Accounts, Limiter: limiter, Now: cfg.Now}).Register(mux)
 	(&apiscim.Handler{SCIM: &scim.Service{Store: cfg.Store, People: s.People, Org: s.Org, Now: cfg.Now},
 		Auth: s.Apps, PublicURL: cfg.PublicURL}).Register(mux)
+	(&auth.SSOHandler{SSO: s.SSO, Limiter: limiter}).Register(mux)
 	// The web console shares the sign-in limiter; its paths (/, /signin,
 	// /static/ …) are apart from the APIs'.
 	(&web.Console{Store: cfg.Store, People: s.People, Org: s.Org, Accounts: s.Accounts, Invites: s.Invites,

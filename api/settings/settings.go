@@ -19,6 +19,7 @@ import (
 	"crewid/apps"
 	"crewid/org"
 	"crewid/people"
+	"crewid/sso"
 	"crewid/store"
 	"crewid/webhooks"
 )
@@ -42,6 +43,8 @@ type Handler struct {
 	Invites  *invite.Service
 	// Access resolves people's permissions and records refusals.
 	Access *access.Authorizer
+	// SSO keeps the tenant's single sign-on configuration.
+	SSO *sso.Service
 	// Webhooks manages webhook subscriptions.
 	Webhooks *webhooks.Service
 	// Apps manages API applications (the apps resource).
@@ -126,6 +129,9 @@ func (h *Handler) Routes() []Route {
 		{"GET", settingsBase + "/history", ScopeHistory, access.PermAdminAccess, h.listHistory},
 		{"GET", settingsBase + "/export/history", ScopeHistory, access.PermAdminAccess, h.exportHistory},
 		{"GET", settingsBase + "/outbox", ScopePeopleWrite, access.PermManageLogins, h.listOutbox}, // see outbox.go for why not a read scope
+
+		{"GET", settingsBase + "/sso", ScopeSettingsRead, access.PermAdminAccess, h.getSSO},
+		{"PUT", settingsBase + "/sso", ScopeSettingsWrite, access.PermAdminAccess, h.putSSO},
 
 		{"POST", settingsBase + "/webhooks", ScopeWebhooks, access.PermAdminAccess, h.createWebhook},
 		{"GET", settingsBase + "/webhooks", ScopeWebhooks, access.PermAdminAccess, h.listWebhooks},
