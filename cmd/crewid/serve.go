@@ -21,6 +21,7 @@ import (
 	"crewid/store"
 	"crewid/store/postgres"
 	"crewid/store/sqlite"
+	"crewid/webhooks"
 )
 
 const defaultDatabase = "sqlite:./crewid-data/crewid.db"
@@ -75,6 +76,9 @@ type serveConfig struct {
 	// messageLease and messageRetry tune message delivery; zero means the
 	// defaults of package notify.
 	messageLease, messageRetry time.Duration
+	// webhookLease and webhookRetry tune webhook delivery likewise
+	// (defaults of package webhooks).
+	webhookLease, webhookRetry time.Duration
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (serveConfig, dbFlags, error) {
@@ -86,6 +90,8 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, dbFlags, err
 	sms := fs.str("sms", "CREWID_SMS_URL", "", "Twilio-compatible Messages API for SMS, https://ACCOUNT_SID:AUTH_TOKEN@host[/prefix]?from=+15550001111 (unset: local outbox)")
 	lease := fs.str("message-lease", "CREWID_MESSAGE_LEASE", "", "how long a node holds the messages it is sending before another may take them over (default 2m)")
 	retry := fs.str("message-retry", "CREWID_MESSAGE_RETRY", "", "wait before the first retry of a failed message, doubling to 1h (default 30s)")
+	hookLease := fs.str("webhook-lease", "CREWID_WEBHOOK_LEASE", "", "how long a node holds the webhook deliveries it is sending before another may take them over (default 1m)")
+	hookRetry := fs.str("webhook-retry", "CREWID_WEBHOOK_RETRY", "", "wait before the first retry of a failed webhook delivery, doubling to 1h (default 30s)")
 	env := fs.str("environment", "CREWID_ENVIRONMENT", "integration", "production or integration")
 	rate := fs.str("signin-rate", "CREWID_SIGNIN_RATE", "60", "sign-in and reset attempts per minute per client address (0 = off)")
 	threshold := fs.str("lockout-threshold", "CREWID_LOCKOUT_THRESHOLD", "10", "failed sign-ins that lock an account")
@@ -138,6 +144,16 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, dbFlags, err
 	if *retry != "" {
 		if cfg.messageRetry, err = time.ParseDuration(*retry); err != nil || cfg.messageRetry <= 0 {
 			problems = append(problems, "--message-retry must be a duration such as 30s")
+		}
+	}
+	if *hookLease != "" {
+		if cfg.webhookLease, err = time.ParseDuration(*hookLease); err != nil || cfg.webhookLease < time.Second {
+			problems = append(problems, "--webhook-lease must be a duration of 1s or more, such as 1m")
+		}
+	}
+	if *hookRetry != "" {
+		if cfg.webhookRetry, err = time.ParseDuration(*hookRetry); err != nil || cfg.webhookRetry <= 0 {
+			problems = append(problems, "--webhook-retry must be a duration such as 30s")
 		}
 	}
 	if len(problems) > 0 {
@@ -216,6 +232,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	// Webhook deliveries, like messages, outlive the listener: attempts
 	// under way are finished and recorded after the HTTP server stops.
+	srv.WebhookWorker.Lease = cfg.webhookLease
+	if cfg.webhookRetry > 0 {
+		srv.WebhookWorker.Backoff = notify.ExponentialBackoff(cfg.webhookRetry, webhooks.DefaultMaxRetry)
+	}
 	hooksCtx, stopHooks := context.WithCancel(context.Background())
 	hooksDone := make(chan struct{})
 	go func() {
