@@ -43,6 +43,8 @@ var userAttrs = map[string]userAttr{
 	"externalid":                 {store.PersonExternalID, valString},
 	"displayname":                {store.PersonName, valString},
 	"name.formatted":             {store.PersonName, valString},
+	"name.givenname":             {store.PersonGivenName, valString},
+	"name.familyname":            {store.PersonFamilyName, valString},
 	"active":                     {store.PersonActive, valBool},
 	"meta.created":               {store.PersonCreatedOn, valTime},
 	"meta.lastmodified":          {store.PersonModifiedOn, valTime},

@@ -610,6 +610,8 @@ const (
 	PersonAADUserID      PersonAttr = "aadUserId"           // string, exact, absent when none
 	PersonExternalID     PersonAttr = "externalId"          // string, exact, absent when none (PersonDirectory)
 	PersonEmployeeNumber PersonAttr = "employeeNumber"      // string, exact, absent when none (PersonDirectory)
+	PersonGivenName      PersonAttr = "givenName"           // string, case-insensitive, absent when none (PersonDirectory)
+	PersonFamilyName     PersonAttr = "familyName"          // string, case-insensitive, absent when none (PersonDirectory)
 	PersonDeleted        PersonAttr = "directoryDeleted"    // bool, always present (PersonDirectory.Deleted)
 	PersonCreatedOn      PersonAttr = "createdOn"           // time.Time (to the microsecond), always present
 	PersonModifiedOn     PersonAttr = "modifiedOn"          // time.Time, always present

@@ -275,6 +275,8 @@ func TestFilters(t *testing.T) {
 			{`emails[type eq "home"]`, []string{}},
 			{`displayName sw "c" and active eq false`, []string{cec}},
 			{`name.formatted co "smith" and active eq true`, []string{ann}},
+			{`name.familyName sw "SMI" and active eq true`, []string{ann}},
+			{`name.givenName eq "ann" or name.familyName pr`, []string{ann}},
 			{`not (displayName co "smith")`, []string{bob}},
 			{`externalId pr`, []string{bob}},
 			{`externalId eq "b-2"`, []string{}},

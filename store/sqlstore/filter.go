@@ -83,10 +83,14 @@ var filterAttrs = map[store.PersonAttr]filterAttr{
 	store.PersonAADUserID:      {typ: typeString, expr: "p.aad_user_id", present: "p.aad_user_id IS NOT NULL", nullAbsent: true},
 	store.PersonExternalID:     {typ: typeString, expr: "p.scim_external_id", present: "p.scim_external_id IS NOT NULL", nullAbsent: true},
 	store.PersonEmployeeNumber: {typ: typeString, expr: "p.scim_employee_number", present: "p.scim_employee_number IS NOT NULL", nullAbsent: true},
-	store.PersonDeleted:        {typ: typeBool, expr: "p.scim_deleted"},
-	store.PersonCreatedOn:      {typ: typeTime, expr: "p.created_on"},
-	store.PersonModifiedOn:     {typ: typeTime, expr: "p.modified_on"},
-	store.PersonRoleID:         {typ: typeInt, multi: true},
+	store.PersonGivenName: {typ: typeString, expr: "p.scim_given_name_norm", present: "p.scim_given_name_norm IS NOT NULL",
+		nullAbsent: true, fold: true},
+	store.PersonFamilyName: {typ: typeString, expr: "p.scim_family_name_norm", present: "p.scim_family_name_norm IS NOT NULL",
+		nullAbsent: true, fold: true},
+	store.PersonDeleted:    {typ: typeBool, expr: "p.scim_deleted"},
+	store.PersonCreatedOn:  {typ: typeTime, expr: "p.created_on"},
+	store.PersonModifiedOn: {typ: typeTime, expr: "p.modified_on"},
+	store.PersonRoleID:     {typ: typeInt, multi: true},
 }
 
 // maxFilterNodes bounds the conditions of one filter, well under both
@@ -560,8 +564,10 @@ func (c conn) RoleExternalIDs(ctx context.Context, tenantID int64) (map[int64]st
 // SetPersonDirectory replaces a person's directory data.
 func (t *tx) SetPersonDirectory(ctx context.Context, tenantID, personID int64, d store.PersonDirectory) error {
 	return t.execOne(ctx, `UPDATE people SET scim_external_id = ?, scim_employee_number = ?, scim_given_name = ?,
-		scim_family_name = ?, scim_deleted = ? WHERE tenant_id = ? AND id = ?`,
-		nullString(d.ExternalID), nullString(d.EmployeeNumber), d.GivenName, d.FamilyName, d.Deleted, tenantID, personID)
+		scim_family_name = ?, scim_given_name_norm = ?, scim_family_name_norm = ?, scim_deleted = ?
+		WHERE tenant_id = ? AND id = ?`,
+		nullString(d.ExternalID), nullString(d.EmployeeNumber), d.GivenName, d.FamilyName,
+		nullString(strings.ToLower(d.GivenName)), nullString(strings.ToLower(d.FamilyName)), d.Deleted, tenantID, personID)
 }
 
 // SetRoleExternalID replaces a role's external id.

@@ -169,6 +169,9 @@ func testFilterCases(t *testing.T, s store.Store) {
 	update(t, s, func(tx store.Tx) error {
 		return tx.SetPersonDirectory(ctx(t), tn.ID, bob.ID, store.PersonDirectory{ExternalID: "ExT-B", EmployeeNumber: "007", Deleted: true})
 	})
+	update(t, s, func(tx store.Tx) error {
+		return tx.SetPersonDirectory(ctx(t), tn.ID, ann.ID, store.PersonDirectory{GivenName: "Ann", FamilyName: "Åberg-Smith"})
+	})
 
 	all := []int64{ann.ID, bob.ID, cec.ID}
 	cases := []struct {
@@ -224,6 +227,11 @@ func testFilterCases(t *testing.T, s store.Store) {
 		{"external id co case matters", cmpf(store.PersonExternalID, store.OpCo, "xt-b"), nil},
 		{"employee number", cmpf(store.PersonEmployeeNumber, store.OpSw, "00"), []int64{bob.ID}},
 		{"deleted", cmpf(store.PersonDeleted, store.OpEq, true), []int64{bob.ID}},
+		{"family name sw, case-insensitive beyond ASCII", cmpf(store.PersonFamilyName, store.OpSw, "åBERG"), []int64{ann.ID}},
+		{"family name ew", cmpf(store.PersonFamilyName, store.OpEw, "-SMITH"), []int64{ann.ID}},
+		{"given name eq", cmpf(store.PersonGivenName, store.OpEq, "ANN"), []int64{ann.ID}},
+		{"not given name: people without one too", not(cmpf(store.PersonGivenName, store.OpEq, "ann")), []int64{bob.ID, cec.ID}},
+		{"family name pr", present(store.PersonFamilyName), []int64{ann.ID}},
 		{"created after", cmpf(store.PersonCreatedOn, store.OpGt, at(2*time.Hour)), []int64{cec.ID}},
 		{"created at, to the microsecond", cmpf(store.PersonCreatedOn, store.OpEq, at(2*time.Hour)), []int64{bob.ID}},
 		{"role held", cmpf(store.PersonRoleID, store.OpEq, role2.ID), []int64{bob.ID}},
@@ -340,6 +348,8 @@ var filterAttrTypes = []struct {
 	{store.PersonAADUserID, 's', false},
 	{store.PersonExternalID, 's', false},
 	{store.PersonEmployeeNumber, 's', false},
+	{store.PersonGivenName, 's', true},
+	{store.PersonFamilyName, 's', true},
 	{store.PersonDeleted, 'b', false},
 	{store.PersonCreatedOn, 't', false},
 	{store.PersonModifiedOn, 't', false},
@@ -399,6 +409,10 @@ func (x filterSubject) values(a store.PersonAttr) []any {
 		return str(d.ExternalID)
 	case store.PersonEmployeeNumber:
 		return str(d.EmployeeNumber)
+	case store.PersonGivenName:
+		return str(d.GivenName)
+	case store.PersonFamilyName:
+		return str(d.FamilyName)
 	case store.PersonDeleted:
 		return []any{d.Deleted}
 	case store.PersonCreatedOn:
@@ -597,6 +611,12 @@ func seedFilterPopulation(t *testing.T, s store.Store, n int) (crewid.Tenant, []
 		}
 		if r.IntN(3) != 0 {
 			d.EmployeeNumber = strconv.Itoa(r.IntN(30))
+		}
+		if r.IntN(3) != 0 {
+			d.GivenName = randomText(r, 1+r.IntN(2))
+		}
+		if r.IntN(3) != 0 {
+			d.FamilyName = randomText(r, 1+r.IntN(3))
 		}
 		update(t, s, func(tx store.Tx) error { return tx.SetPersonDirectory(ctx(t), tn.ID, p.ID, d) })
 		out = append(out, filterSubject{p: readPerson(t, s, tn.ID, p.ID), d: d})
