@@ -513,7 +513,8 @@ func TestHistory(t *testing.T) {
 	if err := json.Unmarshal(created.After, &after); err != nil {
 		t.Fatal(err)
 	}
-	wantAfter := map[string]any{"name": "Board", "scopes": []any{"people.read"}, "active": true, "clientId": app.ClientID, "appKey": app.AppKey}
+	wantAfter := map[string]any{"id": app.ID, "name": "Board", "scopes": []any{"people.read"}, "active": true, "clientId": app.ClientID, "appKey": app.AppKey,
+		"createdOn": app.CreatedOn.UTC(), "modifiedOn": app.ModifiedOn.UTC()}
 	if len(after) != len(wantAfter) {
 		t.Errorf("after = %v", after)
 	}

@@ -199,7 +199,7 @@ func (s *Service) Introspect(ctx context.Context, clientID, clientSecret, token 
 	}
 	c, err := s.authenticate(ctx, token, "", false)
 	switch {
-	case crewid.CodeOf(err) == crewid.Internal:
+	case err != nil && crewid.CodeOf(err) == crewid.Internal:
 		return Introspection{}, err
 	case err != nil, c.AppID != app.ID, c.TenantID != app.TenantID:
 		return Introspection{}, nil

@@ -225,6 +225,14 @@ func (s *Service) authenticate(ctx context.Context, rawToken, appKey string, nee
 	if err != nil {
 		return Claims{}, err
 	}
+	if c.SecretID != 0 && !slices.Contains(app.secretIDs, c.SecretID) && c.IssuedAt != nil && *c.IssuedAt >= app.loadedAt.Unix()-1 {
+		// The token is newer than what this node read of its application:
+		// its secret may have been added since.
+		s.appCache().forget(c.AppID)
+		if app, err = s.appCache().get(ctx, s, c.TenantID, c.AppID); err != nil {
+			return Claims{}, err
+		}
+	}
 	switch {
 	case !app.found || app.clientID != c.Subject:
 		return Claims{}, crewid.Errorf(crewid.Unauthenticated, "The application of the access token no longer exists.")

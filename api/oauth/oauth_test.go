@@ -327,16 +327,19 @@ func TestDiscovery(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc["issuer"] != n.srv.URL || doc["token_endpoint"] != n.srv.URL+"/connect/token" || doc["jwks_uri"] != n.srv.URL+"/.well-known/jwks.json" {
+	if doc["issuer"] != n.srv.URL || doc["token_endpoint"] != n.srv.URL+"/connect/token" || doc["jwks_uri"] != n.srv.URL+"/.well-known/jwks.json" ||
+		doc["introspection_endpoint"] != n.srv.URL+"/connect/introspect" || doc["revocation_endpoint"] != n.srv.URL+"/connect/revoke" {
 		t.Fatalf("discovery %v", doc)
 	}
 	lists := map[string][]string{
-		"grant_types_supported":                 {"client_credentials"},
-		"token_endpoint_auth_methods_supported": {"client_secret_post", "client_secret_basic"},
-		"id_token_signing_alg_values_supported": {"ES256"},
-		"subject_types_supported":               {"public"},
-		"response_types_supported":              {"token"},
-		"scopes_supported":                      apps.AllScopes(),
+		"grant_types_supported":                         {"client_credentials"},
+		"token_endpoint_auth_methods_supported":         {"client_secret_post", "client_secret_basic"},
+		"introspection_endpoint_auth_methods_supported": {"client_secret_post", "client_secret_basic"},
+		"revocation_endpoint_auth_methods_supported":    {"client_secret_post", "client_secret_basic"},
+		"id_token_signing_alg_values_supported":         {"ES256"},
+		"subject_types_supported":                       {"public"},
+		"response_types_supported":                      {"token"},
+		"scopes_supported":                              apps.AllScopes(),
 	}
 	for k, want := range lists {
 		got, _ := doc[k].([]any)
