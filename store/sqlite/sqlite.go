@@ -28,6 +28,7 @@ var migrations embed.FS
 // Flavor is SQLite's dialect for sqlstore.
 var Flavor = sqlstore.Flavor{
 	Name:                "sqlite",
+	CacheStatements:     true,
 	UniqueViolation:     uniqueViolation,
 	ForeignKeyViolation: func(err error) bool { return code(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY },
 	Retryable: func(err error) bool {
@@ -74,7 +75,10 @@ func Open(path string) (*sqlstore.DB, error) {
 	// busy_timeout comes first so that the pragmas after it wait for other
 	// processes instead of failing.
 	pragmas := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)",
+		// Statement journals (INSERT … SELECT, multi-row UPDATE) and
+		// temporary sorts stay in memory instead of temporary files.
+		"temp_store(MEMORY)"} {
 		pragmas.Add("_pragma", p)
 	}
 	base := "file:" + path + "?" + pragmas.Encode()
