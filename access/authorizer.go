@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -43,50 +44,85 @@ type Grant struct {
 
 // Authorizer answers "may this person do X" without touching the database
 // on the hot path: each person's effective permissions are resolved once
-// and kept for TTL, the tenant's roles likewise. A change made through
-// this node is seen at once (Forget); one made on another node within TTL.
-// Set the exported fields before first use.
+// and kept for at most TTL, the tenant's roles likewise. A change made
+// through this node is seen at once (Forget); one made on another node
+// within TTL. Set the exported fields before first use.
+//
+// A check costs two lock-free map reads and no clock read: ages are
+// counted in ticks of an epoch that a timer advances every TTL/2 while the
+// Authorizer is in use (and that jumps past every entry when it wakes up
+// after an idle spell).
 type Authorizer struct {
 	Store store.Store
-	// Now is the clock (nil: time.Now).
+	// Now is the clock of the events it records (nil: time.Now). Cache
+	// ages are real time whatever it says.
 	Now func() time.Time
 	// TTL bounds the age of what is cached (0: DefaultGrantTTL).
 	TTL time.Duration
 
-	once  sync.Once
-	mu    sync.RWMutex
-	gens  map[int64]uint64 // per tenant, moved by Forget
-	cache map[grantKey]*grantEntry
-	roles map[int64]*rolesEntry
-	group singleflight.Group
+	tenants   atomic.Pointer[map[int64]*tenantGrants] // copied on write: tenants are few and rarely new
+	tenantsMu sync.Mutex
+	group     singleflight.Group
+	cached    atomic.Int64 // entries stored since the last sweep, to bound memory
+
+	epoch atomic.Int64
+	used  atomic.Bool // a check ran since the last tick
+	armed atomic.Bool // the tick timer is set
 }
 
-type grantKey struct{ tenant, person int64 }
+// tenantGrants is what one tenant's people may do. Forget replaces both
+// pointers, so a load that started before it stores into a map nobody reads.
+type tenantGrants struct {
+	people atomic.Pointer[peopleGrants]
+	roles  atomic.Pointer[rolesEntry]
+}
+
+// peopleGrants maps person ids to their entries, in shards so that checks
+// on different cores rarely touch the same lock.
+type peopleGrants struct {
+	shards [16]struct {
+		mu sync.RWMutex
+		m  map[int64]*grantEntry
+	}
+}
+
+func newPeopleGrants() *peopleGrants {
+	pg := &peopleGrants{}
+	for i := range pg.shards {
+		pg.shards[i].m = map[int64]*grantEntry{}
+	}
+	return pg
+}
+
+func (pg *peopleGrants) get(id int64) *grantEntry {
+	sh := &pg.shards[uint64(id)%uint64(len(pg.shards))]
+	sh.mu.RLock()
+	e := sh.m[id]
+	sh.mu.RUnlock()
+	return e
+}
+
+func (pg *peopleGrants) put(id int64, e *grantEntry) {
+	sh := &pg.shards[uint64(id)%uint64(len(pg.shards))]
+	sh.mu.Lock()
+	sh.m[id] = e
+	sh.mu.Unlock()
+}
 
 type grantEntry struct {
-	grant    Grant
-	found    bool
-	gen      uint64
-	loadedAt time.Time
+	grant Grant
+	found bool
+	epoch int64
 }
 
 type rolesEntry struct {
-	byID     map[int64]crewid.Role
-	gen      uint64
-	loadedAt time.Time
+	byID  map[int64]crewid.Role
+	epoch int64
 }
 
-// maxCachedGrants bounds the cache; past it, the whole cache is dropped
-// (it refills from the store at the cost of one read per person).
+// maxCachedGrants bounds the cache; past it, every tenant's entries are
+// dropped (they refill from the store at the cost of one read per person).
 const maxCachedGrants = 100000
-
-func (a *Authorizer) init() {
-	a.once.Do(func() {
-		a.gens = map[int64]uint64{}
-		a.cache = map[grantKey]*grantEntry{}
-		a.roles = map[int64]*rolesEntry{}
-	})
-}
 
 func (a *Authorizer) now() time.Time {
 	if a.Now != nil {
@@ -102,11 +138,55 @@ func (a *Authorizer) ttl() time.Duration {
 	return DefaultGrantTTL
 }
 
-// fresh reports whether something loaded at loadedAt under generation gen
-// may still be used.
-func (a *Authorizer) fresh(tenantID int64, gen uint64, loadedAt, now time.Time) bool {
-	age := now.Sub(loadedAt)
-	return gen == a.gens[tenantID] && age >= 0 && age < a.ttl()
+// currentEpoch returns the epoch, making sure the timer runs.
+func (a *Authorizer) currentEpoch() int64 {
+	if !a.used.Load() {
+		a.used.Store(true)
+		if a.armed.CompareAndSwap(false, true) {
+			// Waking up: whatever was loaded before the idle spell is too old.
+			a.epoch.Add(2)
+			time.AfterFunc(a.ttl()/2, a.tick)
+		}
+	}
+	return a.epoch.Load()
+}
+
+func (a *Authorizer) tick() {
+	a.epoch.Add(1)
+	if a.used.Swap(false) {
+		time.AfterFunc(a.ttl()/2, a.tick)
+		return
+	}
+	a.armed.Store(false)
+}
+
+// fresh reports whether something loaded at epoch e may still be used: at
+// most two ticks, one TTL, old.
+func fresh(e, now int64) bool { return now-e <= 1 }
+
+func (a *Authorizer) tenant(tenantID int64) *tenantGrants {
+	if m := a.tenants.Load(); m != nil {
+		if tg := (*m)[tenantID]; tg != nil {
+			return tg
+		}
+	}
+	a.tenantsMu.Lock()
+	defer a.tenantsMu.Unlock()
+	old := a.tenants.Load()
+	if old != nil && (*old)[tenantID] != nil {
+		return (*old)[tenantID]
+	}
+	m := make(map[int64]*tenantGrants, 1)
+	if old != nil {
+		for k, v := range *old {
+			m[k] = v
+		}
+	}
+	tg := &tenantGrants{}
+	tg.people.Store(newPeopleGrants())
+	m[tenantID] = tg
+	a.tenants.Store(&m)
+	return tg
 }
 
 // Resolve returns the person's grant: their effective permissions (their
@@ -114,18 +194,9 @@ func (a *Authorizer) fresh(tenantID int64, gen uint64, loadedAt, now time.Time) 
 // inactive; never Admin Access or Generate API Application Key when they
 // are external, whatever the data says). NotFound for an unknown person.
 func (a *Authorizer) Resolve(ctx context.Context, tenantID, personID int64) (Grant, error) {
-	a.init()
-	key := grantKey{tenantID, personID}
-	now := a.now()
-	a.mu.RLock()
-	e := a.cache[key]
-	ok := e != nil && a.fresh(tenantID, e.gen, e.loadedAt, now)
-	a.mu.RUnlock()
-	if !ok {
-		var err error
-		if e, err = a.load(ctx, key); err != nil {
-			return Grant{}, err
-		}
+	e, err := a.entry(ctx, tenantID, personID)
+	if err != nil {
+		return Grant{}, err
 	}
 	if !e.found {
 		return Grant{}, crewid.ErrNotFound
@@ -133,20 +204,27 @@ func (a *Authorizer) Resolve(ctx context.Context, tenantID, personID int64) (Gra
 	return e.grant, nil
 }
 
+func (a *Authorizer) entry(ctx context.Context, tenantID, personID int64) (*grantEntry, error) {
+	now := a.currentEpoch()
+	tg := a.tenant(tenantID)
+	people := tg.people.Load()
+	if e := people.get(personID); e != nil && fresh(e.epoch, now) {
+		return e, nil
+	}
+	return a.load(ctx, tenantID, personID, tg, people, now)
+}
+
 // Allowed reports whether the person holds permission perm (AnyPerson:
 // whether they are an active person of the tenant).
 func (a *Authorizer) Allowed(ctx context.Context, tenantID, personID, perm int64) (bool, error) {
-	g, err := a.Resolve(ctx, tenantID, personID)
-	if crewid.IsNotFound(err) {
-		return false, nil
-	}
-	if err != nil {
+	e, err := a.entry(ctx, tenantID, personID)
+	if err != nil || !e.found {
 		return false, err
 	}
 	if perm == AnyPerson {
-		return g.Active, nil
+		return e.grant.Active, nil
 	}
-	return g.Permissions.Has(perm), nil
+	return e.grant.Permissions.Has(perm), nil
 }
 
 // Authorize is the check other interfaces call before acting for a
@@ -230,37 +308,31 @@ func (a *Authorizer) record(ctx context.Context, actor crewid.Actor, tenantID in
 // Forget drops what this node knows of the tenant's grants and roles, after
 // a change to its people or roles made here.
 func (a *Authorizer) Forget(tenantID int64) {
-	a.init()
-	a.mu.Lock()
-	a.gens[tenantID]++
-	a.mu.Unlock()
+	tg := a.tenant(tenantID)
+	tg.people.Store(newPeopleGrants())
+	tg.roles.Store(nil)
 }
 
-// load reads the person and computes their grant; concurrent misses for
-// one person share one read.
-func (a *Authorizer) load(ctx context.Context, key grantKey) (*grantEntry, error) {
-	v, err, _ := a.group.Do(strconv.FormatInt(key.tenant, 10)+"/"+strconv.FormatInt(key.person, 10), func() (any, error) {
-		// Generation and time are taken before the reads, so an entry is
-		// never trusted past a Forget or TTL that happened during them.
-		a.mu.RLock()
-		gen := a.gens[key.tenant]
-		a.mu.RUnlock()
-		loaded := a.now()
-		e := &grantEntry{gen: gen, loadedAt: loaded}
-		p, err := a.Store.Person(ctx, key.tenant, key.person)
+// load reads the person and computes their grant into people (the map of
+// the tenant when the check began); concurrent misses for one person share
+// one read.
+func (a *Authorizer) load(ctx context.Context, tenantID, personID int64, tg *tenantGrants, people *peopleGrants, now int64) (*grantEntry, error) {
+	v, err, _ := a.group.Do(strconv.FormatInt(tenantID, 10)+"/"+strconv.FormatInt(personID, 10), func() (any, error) {
+		e := &grantEntry{epoch: now}
+		p, err := a.Store.Person(ctx, tenantID, personID)
 		switch {
 		case crewid.IsNotFound(err):
 		case err != nil:
 			return nil, err
 		default:
-			roles, err := a.tenantRoles(ctx, key.tenant, gen, loaded, false)
+			roles, err := a.tenantRoles(ctx, tenantID, tg, now, false)
 			if err != nil {
 				return nil, err
 			}
 			for _, id := range p.RoleIDs {
 				if _, ok := roles[id]; !ok {
 					// A role newer than the cached list: read them again.
-					if roles, err = a.tenantRoles(ctx, key.tenant, gen, loaded, true); err != nil {
+					if roles, err = a.tenantRoles(ctx, tenantID, tg, now, true); err != nil {
 						return nil, err
 					}
 					break
@@ -283,12 +355,15 @@ func (a *Authorizer) load(ctx context.Context, key grantKey) (*grantEntry, error
 				}
 			}
 		}
-		a.mu.Lock()
-		if len(a.cache) >= maxCachedGrants {
-			clear(a.cache)
+		if a.cached.Add(1) > maxCachedGrants {
+			a.cached.Store(0)
+			if m := a.tenants.Load(); m != nil {
+				for id := range *m {
+					a.Forget(id)
+				}
+			}
 		}
-		a.cache[key] = e
-		a.mu.Unlock()
+		people.put(personID, e)
 		return e, nil
 	})
 	if err != nil {
@@ -299,12 +374,8 @@ func (a *Authorizer) load(ctx context.Context, key grantKey) (*grantEntry, error
 
 // tenantRoles returns the tenant's roles by id, active or not, from the
 // cache when fresh unless reload.
-func (a *Authorizer) tenantRoles(ctx context.Context, tenantID int64, gen uint64, now time.Time, reload bool) (map[int64]crewid.Role, error) {
-	a.mu.RLock()
-	e := a.roles[tenantID]
-	ok := !reload && e != nil && e.gen == gen && a.fresh(tenantID, e.gen, e.loadedAt, now)
-	a.mu.RUnlock()
-	if ok {
+func (a *Authorizer) tenantRoles(ctx context.Context, tenantID int64, tg *tenantGrants, now int64, reload bool) (map[int64]crewid.Role, error) {
+	if e := tg.roles.Load(); !reload && e != nil && fresh(e.epoch, now) {
 		return e.byID, nil
 	}
 	byID := map[int64]crewid.Role{}
@@ -320,8 +391,6 @@ func (a *Authorizer) tenantRoles(ctx context.Context, tenantID int64, gen uint64
 			break
 		}
 	}
-	a.mu.Lock()
-	a.roles[tenantID] = &rolesEntry{byID: byID, gen: gen, loadedAt: now}
-	a.mu.Unlock()
+	tg.roles.Store(&rolesEntry{byID: byID, epoch: now})
 	return byID, nil
 }
