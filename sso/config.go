@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"crewid"
 	"crewid/history"
@@ -37,6 +38,7 @@ func defaultConfig(tenantID int64) crewid.SSOConfig {
 // configRecord is a configuration as history shows it: the secret is
 // never included, only whether one is set and whether this change set it.
 type configRecord struct {
+	ID                  int64 // the tenant's id: one configuration per tenant
 	IssuerURL           string
 	ClientID            string
 	ClientSecretSet     bool
@@ -47,12 +49,14 @@ type configRecord struct {
 	TrustEmail          bool
 	Enabled             bool
 	RequireForEmployees bool
+	CreatedOn           time.Time
+	ModifiedOn          time.Time
 }
 
 func record(c crewid.SSOConfig) configRecord {
-	return configRecord{IssuerURL: c.IssuerURL, ClientID: c.ClientID, ClientSecretSet: c.ClientSecret != "",
+	return configRecord{ID: c.TenantID, IssuerURL: c.IssuerURL, ClientID: c.ClientID, ClientSecretSet: c.ClientSecret != "",
 		Scopes: c.Scopes, UserIDClaim: c.UserIDClaim, EmailClaim: c.EmailClaim, TrustEmail: c.TrustEmail,
-		Enabled: c.Enabled, RequireForEmployees: c.RequireForEmployees}
+		Enabled: c.Enabled, RequireForEmployees: c.RequireForEmployees, CreatedOn: c.CreatedOn, ModifiedOn: c.ModifiedOn}
 }
 
 // PutConfig validates and saves the tenant's whole configuration, with

@@ -611,6 +611,30 @@ func histRoutes() map[string][]histCase {
 				}}
 		}}},
 
+		"PUT " + sb + "/sso": {
+			{"Create", func(t *testing.T, x *histEnv) histRequest {
+				body := map[string]any{"issuerUrl": "https://login.example.com/acme/v2.0", "clientId": "acme-client",
+					"clientSecret": "hist-sso-secret-1", "enabled": true}
+				return histRequest{path: x.sp("/sso"), body: body, eventType: "SingleSignOn.Created", recordType: "SingleSignOn",
+					recordID: x.tid, check: func(t *testing.T, _, after map[string]any) {
+						wantValues(map[string]any{"issuerUrl": body["issuerUrl"], "clientId": "acme-client", "clientSecretSet": true,
+							"clientSecretChanged": true, "enabled": true, "userIdClaim": "oid"})(t, nil, after)
+						if raw, _ := json.Marshal(after); bytes.Contains(raw, []byte("hist-sso-secret-1")) {
+							t.Errorf("the configuration's history holds its client secret: %s", raw)
+						}
+					}}
+			}},
+			{"Update", func(t *testing.T, x *histEnv) histRequest {
+				x.ok(t, "PUT", x.sp("/sso"), map[string]any{"issuerUrl": "https://login.example.com/acme/v2.0",
+					"clientId": "acme-client", "clientSecret": "hist-sso-secret-2", "enabled": true})
+				return histRequest{path: x.sp("/sso"), body: map[string]any{"issuerUrl": "https://login.example.com/acme/v2.0",
+					"clientId": "acme-client-2", "enabled": true, "requireForEmployees": true},
+					eventType: "SingleSignOn.Updated", recordType: "SingleSignOn", recordID: x.tid,
+					changed: []string{"clientId", "modifiedOn", "requireForEmployees"},
+					check: wantValues(map[string]any{"clientId": "acme-client-2", "clientSecretSet": true})}
+			}},
+		},
+
 		"POST " + db + "/zones": {{"Create", func(t *testing.T, x *histEnv) histRequest {
 			tech := x.newTechnician(t)
 			body := map[string]any{"name": x.unique("Zone"), "zips": []string{"10001", "10002"}, "technicians": []int64{tech}}
