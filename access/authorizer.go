@@ -77,42 +77,75 @@ type tenantGrants struct {
 	roles  atomic.Pointer[rolesEntry]
 }
 
-// peopleGrants maps person ids to their entries, in shards so that checks
-// on different cores rarely touch the same lock.
+// peopleGrants maps person ids to their entries in an open-addressing
+// table of atomic pointers: a lookup is a few atomic loads, with no lock
+// and no write to shared memory, so checks on every core run side by side.
+// Puts are serialised; growing copies the table, which lookups may keep
+// reading for a moment (at worst they miss and load again).
 type peopleGrants struct {
-	shards [16]struct {
-		mu sync.RWMutex
-		m  map[int64]*grantEntry
-	}
+	mu    sync.Mutex
+	n     int // entries, under mu
+	table atomic.Pointer[[]atomic.Pointer[grantEntry]]
 }
 
 func newPeopleGrants() *peopleGrants {
 	pg := &peopleGrants{}
-	for i := range pg.shards {
-		pg.shards[i].m = map[int64]*grantEntry{}
-	}
+	t := make([]atomic.Pointer[grantEntry], 16)
+	pg.table.Store(&t)
 	return pg
 }
 
+// slot is where the search for id starts in a table of size mask+1.
+func slot(id int64, mask uint64) uint64 { return (uint64(id) * 0x9E3779B97F4A7C15 >> 20) & mask }
+
 func (pg *peopleGrants) get(id int64) *grantEntry {
-	sh := &pg.shards[uint64(id)%uint64(len(pg.shards))]
-	sh.mu.RLock()
-	e := sh.m[id]
-	sh.mu.RUnlock()
-	return e
+	t := *pg.table.Load()
+	mask := uint64(len(t) - 1)
+	for i := slot(id, mask); ; i = (i + 1) & mask {
+		e := t[i].Load()
+		if e == nil || e.person == id {
+			return e
+		}
+	}
 }
 
-func (pg *peopleGrants) put(id int64, e *grantEntry) {
-	sh := &pg.shards[uint64(id)%uint64(len(pg.shards))]
-	sh.mu.Lock()
-	sh.m[id] = e
-	sh.mu.Unlock()
+func (pg *peopleGrants) put(e *grantEntry) {
+	pg.mu.Lock()
+	defer pg.mu.Unlock()
+	t := *pg.table.Load()
+	if (pg.n+1)*2 > len(t) {
+		bigger := make([]atomic.Pointer[grantEntry], len(t)*2)
+		for i := range t {
+			if old := t[i].Load(); old != nil {
+				insert(bigger, old)
+			}
+		}
+		pg.table.Store(&bigger)
+		t = bigger
+	}
+	if insert(t, e) {
+		pg.n++
+	}
+}
+
+// insert stores e in t, replacing the entry of the same person, and
+// reports whether it took a free slot.
+func insert(t []atomic.Pointer[grantEntry], e *grantEntry) bool {
+	mask := uint64(len(t) - 1)
+	for i := slot(e.person, mask); ; i = (i + 1) & mask {
+		old := t[i].Load()
+		if old == nil || old.person == e.person {
+			t[i].Store(e)
+			return old == nil
+		}
+	}
 }
 
 type grantEntry struct {
-	grant Grant
-	found bool
-	epoch int64
+	person int64
+	grant  Grant
+	found  bool
+	epoch  int64
 }
 
 type rolesEntry struct {
@@ -318,7 +351,7 @@ func (a *Authorizer) Forget(tenantID int64) {
 // one read.
 func (a *Authorizer) load(ctx context.Context, tenantID, personID int64, tg *tenantGrants, people *peopleGrants, now int64) (*grantEntry, error) {
 	v, err, _ := a.group.Do(strconv.FormatInt(tenantID, 10)+"/"+strconv.FormatInt(personID, 10), func() (any, error) {
-		e := &grantEntry{epoch: now}
+		e := &grantEntry{person: personID, epoch: now}
 		p, err := a.Store.Person(ctx, tenantID, personID)
 		switch {
 		case crewid.IsNotFound(err):
@@ -363,7 +396,7 @@ func (a *Authorizer) load(ctx context.Context, tenantID, personID int64, tg *ten
 				}
 			}
 		}
-		people.put(personID, e)
+		people.put(e)
 		return e, nil
 	})
 	if err != nil {
