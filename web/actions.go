@@ -72,9 +72,6 @@ func (c *Console) doAction(ctx context.Context, v *Viewer, actor crewid.Actor, k
 	case actionActivate:
 		return c.People.Activate(ctx, actor, tenant, kind, id, req.License, 0)
 	case actionDeactivate:
-		if id == v.Person.ID {
-			return crewid.Errorf(crewid.Invalid, "You cannot deactivate yourself.")
-		}
 		return c.People.Deactivate(ctx, actor, tenant, kind, id)
 	case actionSendInvite:
 		// Resend does not look at the kind: check the person is of it.

@@ -17,7 +17,6 @@ import (
 	"crewid/access"
 	"crewid/server/servertest"
 	"crewid/store"
-	"crewid/store/sqlite"
 )
 
 // The browser tests walk the reference pages' procedures in headless
@@ -44,10 +43,24 @@ type tab struct {
 	t    *testing.T
 	ctx  context.Context
 	base string
+	// shots says whether shoot writes the screenshots.
+	shots bool
+}
+
+// eachBackend runs a browser test on every storage backend; screenshots
+// are taken on the first only.
+func eachBackend(t *testing.T, fn func(t *testing.T, env *servertest.Env, shots bool)) {
+	chromiumPath(t)
+	first := true
+	servertest.ForEachBackend(t, func(t *testing.T, b servertest.Backend) {
+		shots := first
+		first = false
+		fn(t, servertest.Start(t, b.Open(t)), shots)
+	})
 }
 
 // newTab starts a headless browser for the test, 1280 pixels wide.
-func newTab(t *testing.T, base string) *tab {
+func newTab(t *testing.T, base string, shots bool) *tab {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(t)),
@@ -67,7 +80,7 @@ func newTab(t *testing.T, base string) *tab {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
-	return &tab{t: t, ctx: ctx, base: base}
+	return &tab{t: t, ctx: ctx, base: base, shots: shots}
 }
 
 func (b *tab) do(steps ...chromedp.Action[chromedp.Void]) {
@@ -119,7 +132,7 @@ func (b *tab) text(sel string) string {
 
 func (b *tab) count(sel string) int {
 	b.t.Helper()
-	n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int]("document.querySelectorAll(" + strconv.Quote(sel) + ").length"))
+	n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int]("document.querySelectorAll("+strconv.Quote(sel)+").length"))
 	if err != nil {
 		b.t.Fatalf("count %s: %v", sel, err)
 	}
@@ -146,6 +159,9 @@ const screenshotDir = "../docs/screenshots"
 // widths as NAME-phone.png and NAME-desktop.png.
 func (b *tab) shoot(name string) {
 	b.t.Helper()
+	if !b.shots {
+		return
+	}
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		b.t.Fatal(err)
 	}
@@ -185,103 +201,105 @@ func personByName(t *testing.T, env *servertest.Env, kind crewid.Kind, name stri
 // outbox page), creates the account from its link with the password
 // rules shown as they type, and signs in.
 func TestBrowserInviteTechnicianBySMS(t *testing.T) {
-	env := servertest.Start(t, sqlite.OpenTest(t))
-	addAdmin(t, env)
-	b := newTab(t, env.URL)
+	eachBackend(t, func(t *testing.T, env *servertest.Env, shots bool) {
+		addAdmin(t, env)
+		b := newTab(t, env.URL, shots)
 
-	b.open("/signin", "#signin-form")
-	b.shoot("sign-in")
-	b.signIn("ada", adminPassword, "#sign-out")
-	if env := b.text("#environment"); !strings.EqualFold(env, "integration") {
-		t.Fatalf("environment shown: %q", env)
-	}
-	b.open("/settings/people/technicians", "#people-table")
-	b.click("#add-person", "#person-form")
-	b.fill("#name", "Rita Ramos")
-	b.fill("#phoneNumber", "(555) 201-3344")
-	b.do(chromedp.Click(chromedp.CSS("#method-invite")))
-	b.shoot("technician-add")
-	b.click("#save-person", "#profile-actions")
-	if got := b.text("#flash"); !strings.Contains(got, "Rita Ramos was added and invited.") {
-		t.Fatalf("flash: %q", got)
-	}
-	if got := b.text("#person-status"); got != "Pending" {
-		t.Fatalf("status after invite: %q", got)
-	}
-	b.shoot("technician-edit")
+		b.open("/signin", "#signin-form")
+		b.shoot("sign-in")
+		b.signIn("ada", adminPassword, "#sign-out")
+		if env := b.text("#environment"); !strings.EqualFold(env, "integration") {
+			t.Fatalf("environment shown: %q", env)
+		}
+		b.open("/settings/people/technicians", "#people-table")
+		b.click("#add-person", "#person-form")
+		b.fill("#name", "Rita Ramos")
+		b.fill("#phoneNumber", "(555) 201-3344")
+		b.do(chromedp.Click(chromedp.CSS("#method-invite")))
+		b.shoot("technician-add")
+		b.click("#save-person", "#profile-actions")
+		if got := b.text("#flash"); !strings.Contains(got, "Rita Ramos was added and invited.") {
+			t.Fatalf("flash: %q", got)
+		}
+		if got := b.text("#person-status"); got != "Pending" {
+			t.Fatalf("status after invite: %q", got)
+		}
+		b.shoot("technician-edit")
 
-	b.open("/settings/outbox?recipient=%2B15552013344", "#outbox-table")
-	if got := b.text("#outbox-table .message .recipient"); got != "+15552013344" {
-		t.Fatalf("outbox recipient: %q", got)
-	}
-	b.shoot("outbox")
-	link := b.text("#outbox-table .message .message-link")
-	if !strings.Contains(link, "/invitations/accept?token=") {
-		t.Fatalf("invitation link: %q", link)
-	}
-	b.open("/settings/people/technicians", "#people-table")
-	b.shoot("technicians")
-	b.signOut()
+		b.open("/settings/outbox?recipient=%2B15552013344", "#outbox-table")
+		if got := b.text("#outbox-table .message .recipient"); got != "+15552013344" {
+			t.Fatalf("outbox recipient: %q", got)
+		}
+		b.shoot("outbox")
+		link := b.text("#outbox-table .message .message-link")
+		if !strings.Contains(link, "/invitations/accept?token=") {
+			t.Fatalf("invitation link: %q", link)
+		}
+		b.open("/settings/people/technicians", "#people-table")
+		b.shoot("technicians")
+		b.signOut()
 
-	b.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#accept-form")))
-	b.fill("#login", "rita.ramos")
-	b.fill("#password", "short")
-	if b.count("#password-rules li.met[data-rule=length]") != 0 || b.count("#password-rules li.met[data-rule=lower]") != 1 {
-		t.Fatal("password rules do not follow the typing")
-	}
-	b.fill("#password", "Sunny-Day-2026")
-	if n := b.count("#password-rules li.met"); n != 4 {
-		t.Fatalf("rules met for a good password: %d of 4", n)
-	}
-	b.shoot("invitation-accept")
-	b.click("#accept-form button[type=submit]", "#signin-form")
-	if got := b.text("#flash"); !strings.Contains(got, "rita.ramos") {
-		t.Fatalf("flash after acceptance: %q", got)
-	}
-	b.signIn("rita.ramos", "Sunny-Day-2026", "#home-login")
-	if got := b.text("main h1"); got != "Welcome, Rita Ramos" {
-		t.Fatalf("home: %q", got)
-	}
-	// A technician sees no administration.
-	if n := b.count(`nav a[href="/settings/people/technicians"]`); n != 0 {
-		t.Fatal("a technician is shown the Technicians screen")
-	}
-	b.open("/profile", "#change-password-form")
-	b.shoot("my-profile")
+		b.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#accept-form")))
+		b.fill("#login", "rita.ramos")
+		b.fill("#password", "short")
+		if b.count("#password-rules li.met[data-rule=length]") != 0 || b.count("#password-rules li.met[data-rule=lower]") != 1 {
+			t.Fatal("password rules do not follow the typing")
+		}
+		b.fill("#password", "Sunny-Day-2026")
+		if n := b.count("#password-rules li.met"); n != 4 {
+			t.Fatalf("rules met for a good password: %d of 4", n)
+		}
+		b.shoot("invitation-accept")
+		b.click("#accept-form button[type=submit]", "#signin-form")
+		if got := b.text("#flash"); !strings.Contains(got, "rita.ramos") {
+			t.Fatalf("flash after acceptance: %q", got)
+		}
+		b.signIn("rita.ramos", "Sunny-Day-2026", "#home-login")
+		if got := b.text("main h1"); got != "Welcome, Rita Ramos" {
+			t.Fatalf("home: %q", got)
+		}
+		// A technician sees no administration.
+		if n := b.count(`nav a[href="/settings/people/technicians"]`); n != 0 {
+			t.Fatal("a technician is shown the Technicians screen")
+		}
+		b.open("/profile", "#change-password-form")
+		b.shoot("my-profile")
+	})
 }
 
 // A login and password set by an administrator must both be changed at
 // first sign-in.
 func TestBrowserAdminAssignedFirstSignIn(t *testing.T) {
-	env := servertest.Start(t, sqlite.OpenTest(t))
-	addAdmin(t, env)
-	b := newTab(t, env.URL)
-	b.signIn("ada", adminPassword, "#sign-out")
-	b.open("/settings/people/technicians/new", "#person-form")
-	b.fill("#name", "Tina Torres")
-	b.fill("#email", "tina@acme.test")
-	b.do(chromedp.Click(chromedp.CSS("#method-assign")))
-	b.fill("#login", "tina.t")
-	b.fill("#password", "Given-Pass-2026")
-	b.click("#save-person", "#profile-actions")
-	if got := b.text("#person-status"); got != "Admin Assigned" {
-		t.Fatalf("status: %q", got)
-	}
-	b.signOut()
+	eachBackend(t, func(t *testing.T, env *servertest.Env, shots bool) {
+		addAdmin(t, env)
+		b := newTab(t, env.URL, shots)
+		b.signIn("ada", adminPassword, "#sign-out")
+		b.open("/settings/people/technicians/new", "#person-form")
+		b.fill("#name", "Tina Torres")
+		b.fill("#email", "tina@acme.test")
+		b.do(chromedp.Click(chromedp.CSS("#method-assign")))
+		b.fill("#login", "tina.t")
+		b.fill("#password", "Given-Pass-2026")
+		b.click("#save-person", "#profile-actions")
+		if got := b.text("#person-status"); got != "Admin Assigned" {
+			t.Fatalf("status: %q", got)
+		}
+		b.signOut()
 
-	b.signIn("tina.t", "Given-Pass-2026", "#required-action-form")
-	b.shoot("required-action")
-	// The same password again is refused, beside the field.
-	b.fill("#login", "tina.torres")
-	b.fill("#password", "Given-Pass-2026")
-	b.click("#required-action-form button[type=submit]", ".field-error")
-	b.fill("#password", "Own-Choice-2026")
-	b.click("#required-action-form button[type=submit]", "#home-login")
-	if got := b.text("#home-login"); got != "tina.torres" {
-		t.Fatalf("login after the change: %q", got)
-	}
-	b.signOut()
-	b.signIn("tina.torres", "Own-Choice-2026", "#home-login")
+		b.signIn("tina.t", "Given-Pass-2026", "#required-action-form")
+		b.shoot("required-action")
+		// The same password again is refused, beside the field.
+		b.fill("#login", "tina.torres")
+		b.fill("#password", "Given-Pass-2026")
+		b.click("#required-action-form button[type=submit]", ".field-error")
+		b.fill("#password", "Own-Choice-2026")
+		b.click("#required-action-form button[type=submit]", "#home-login")
+		if got := b.text("#home-login"); got != "tina.torres" {
+			t.Fatalf("login after the change: %q", got)
+		}
+		b.signOut()
+		b.signIn("tina.torres", "Own-Choice-2026", "#home-login")
+	})
 }
 
 var resetCode = regexp.MustCompile(`code[^\n]*? is ([A-Za-z0-9]+)|\n {4}([A-Za-z0-9]+)\n`)
@@ -312,147 +330,151 @@ func waitForCode(t *testing.T, env *servertest.Env, recipient string) string {
 // Forgotten password: identifier, then the code from the message, then
 // a new password.
 func TestBrowserForgottenPassword(t *testing.T) {
-	env := servertest.Start(t, sqlite.OpenTest(t))
-	addPerson(t, env, crewid.KindEmployee, "Erin Office", "erin@acme.test", access.KeyOfficeStaff, "erin", "Old-Secret-2026")
-	b := newTab(t, env.URL)
-	b.open("/signin", "#signin-form")
-	b.click("#forgot-password", "#reset-start-form")
-	b.fill("#identifier", "erin@acme.test")
-	b.click("#reset-start-form button[type=submit]", "#reset-verify-form")
-	code := waitForCode(t, env, "erin@acme.test")
+	eachBackend(t, func(t *testing.T, env *servertest.Env, shots bool) {
+		addPerson(t, env, crewid.KindEmployee, "Erin Office", "erin@acme.test", access.KeyOfficeStaff, "erin", "Old-Secret-2026")
+		b := newTab(t, env.URL, shots)
+		b.open("/signin", "#signin-form")
+		b.click("#forgot-password", "#reset-start-form")
+		b.fill("#identifier", "erin@acme.test")
+		b.click("#reset-start-form button[type=submit]", "#reset-verify-form")
+		code := waitForCode(t, env, "erin@acme.test")
 
-	// Codes are case-sensitive.
-	b.fill("#code", strings.ToLower(code))
-	b.click("#reset-verify-form button[type=submit]", ".field-error")
-	b.fill("#code", code)
-	b.click("#reset-verify-form button[type=submit]", "#reset-new-form")
-	b.fill("#password", "New-Secret-2026")
-	b.click("#reset-new-form button[type=submit]", "#signin-form")
-	b.signIn("erin", "New-Secret-2026", "#home-login")
+		// Codes are case-sensitive.
+		b.fill("#code", strings.ToLower(code))
+		b.click("#reset-verify-form button[type=submit]", ".field-error")
+		b.fill("#code", code)
+		b.click("#reset-verify-form button[type=submit]", "#reset-new-form")
+		b.fill("#password", "New-Secret-2026")
+		b.click("#reset-new-form button[type=submit]", "#signin-form")
+		b.signIn("erin", "New-Secret-2026", "#home-login")
+	})
 }
 
 // Bulk activation asks for each technician's license type.
 func TestBrowserBulkActivate(t *testing.T) {
-	env := servertest.Start(t, sqlite.OpenTest(t))
-	admin := addAdmin(t, env)
-	ctx := context.Background()
-	var ids []int64
-	for _, name := range []string{"Bob Baker", "Ken Kato"} {
-		p := addPerson(t, env, crewid.KindTechnician, name, strings.ToLower(strings.Fields(name)[0])+"@acme.test", access.KeyTechnician, "", "")
-		if err := env.Server.People.Deactivate(ctx, operator, env.Tenant.ID, crewid.KindTechnician, p.ID); err != nil {
-			t.Fatal(err)
+	eachBackend(t, func(t *testing.T, env *servertest.Env, shots bool) {
+		admin := addAdmin(t, env)
+		ctx := context.Background()
+		var ids []int64
+		for _, name := range []string{"Bob Baker", "Ken Kato"} {
+			p := addPerson(t, env, crewid.KindTechnician, name, strings.ToLower(strings.Fields(name)[0])+"@acme.test", access.KeyTechnician, "", "")
+			if err := env.Server.People.Deactivate(ctx, operator, env.Tenant.ID, crewid.KindTechnician, p.ID); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, p.ID)
 		}
-		ids = append(ids, p.ID)
-	}
-	_ = admin
-	b := newTab(t, env.URL)
-	b.signIn("ada", adminPassword, "#sign-out")
-	b.open("/settings/people/technicians?active=false", "#people-table")
-	if n := b.count("#people-table tbody tr[data-person]"); n != 2 {
-		t.Fatalf("inactive technicians listed: %d", n)
-	}
-	for _, id := range ids {
-		b.do(chromedp.Click(chromedp.CSS(`input[name=ids][value="` + strconv.FormatInt(id, 10) + `"]`)))
-	}
-	b.choose("#bulk-action", "Activate")
-	b.click("#bulk-go", "#bulk-confirm")
-	b.choose("#license-"+strconv.FormatInt(ids[0], 10), string(crewid.LicenseManagedTech))
-	b.choose("#license-"+strconv.FormatInt(ids[1], 10), string(crewid.LicenseNonManagedTech))
-	b.shoot("bulk-activate")
-	b.click("#bulk-apply", "#bulk-summary")
-	if got := b.text("#bulk-summary"); got != "2 of 2 done." {
-		t.Fatalf("summary: %q", got)
-	}
-	for i, want := range []crewid.LicenseType{crewid.LicenseManagedTech, crewid.LicenseNonManagedTech} {
-		p, err := env.Store.Person(ctx, env.Tenant.ID, ids[i])
-		if err != nil {
-			t.Fatal(err)
+		_ = admin
+		b := newTab(t, env.URL, shots)
+		b.signIn("ada", adminPassword, "#sign-out")
+		b.open("/settings/people/technicians?active=false", "#people-table")
+		if n := b.count("#people-table tbody tr[data-person]"); n != 2 {
+			t.Fatalf("inactive technicians listed: %d", n)
 		}
-		if !p.Active || p.LicenseType != want {
-			t.Fatalf("%s: active %v, license %s; want active with %s", p.Name, p.Active, p.LicenseType, want)
+		for _, id := range ids {
+			b.do(chromedp.Click(chromedp.CSS(`input[name=ids][value="` + strconv.FormatInt(id, 10) + `"]`)))
 		}
-	}
+		b.choose("#bulk-action", "Activate")
+		b.click("#bulk-go", "#bulk-confirm")
+		b.choose("#license-"+strconv.FormatInt(ids[0], 10), string(crewid.LicenseManagedTech))
+		b.choose("#license-"+strconv.FormatInt(ids[1], 10), string(crewid.LicenseNonManagedTech))
+		b.shoot("bulk-activate")
+		b.click("#bulk-apply", "#bulk-summary")
+		if got := b.text("#bulk-summary"); got != "2 of 2 done." {
+			t.Fatalf("summary: %q", got)
+		}
+		for i, want := range []crewid.LicenseType{crewid.LicenseManagedTech, crewid.LicenseNonManagedTech} {
+			p, err := env.Store.Person(ctx, env.Tenant.ID, ids[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !p.Active || p.LicenseType != want {
+				t.Fatalf("%s: active %v, license %s; want active with %s", p.Name, p.Active, p.LicenseType, want)
+			}
+		}
+	})
 }
 
 // A deactivated technician's session ends and signing in is refused.
 func TestBrowserDeactivateRefusesSignIn(t *testing.T) {
-	env := servertest.Start(t, sqlite.OpenTest(t))
-	addAdmin(t, env)
-	tech := addPerson(t, env, crewid.KindTechnician, "Dave Diaz", "dave@acme.test", access.KeyTechnician, "dave", "Dave-Secret-2026")
-	techClient := newBrowser(t, env.URL)
-	if status, body := techClient.signIn("dave", "Dave-Secret-2026"); status != 200 || !strings.Contains(body, "Welcome, Dave Diaz") {
-		t.Fatalf("technician sign-in: %d", status)
-	}
-
-	b := newTab(t, env.URL)
-	b.signIn("ada", adminPassword, "#sign-out")
-	b.open("/settings/people/technicians/"+strconv.FormatInt(tech.ID, 10), "#action-form")
-	b.choose("#action", "Deactivate")
-	b.click("#action-go", "#flash")
-	if got := b.text("#person-status"); got != "Inactive" {
-		t.Fatalf("status: %q", got)
-	}
-	b.signOut()
-
-	// The session the technician holds ends within seconds.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, body := techClient.get("/")
-		if strings.Contains(body, `id="signin-form"`) {
-			break
+	eachBackend(t, func(t *testing.T, env *servertest.Env, shots bool) {
+		addAdmin(t, env)
+		tech := addPerson(t, env, crewid.KindTechnician, "Dave Diaz", "dave@acme.test", access.KeyTechnician, "dave", "Dave-Secret-2026")
+		techClient := newBrowser(t, env.URL)
+		if status, body := techClient.signIn("dave", "Dave-Secret-2026"); status != 200 || !strings.Contains(body, "Welcome, Dave Diaz") {
+			t.Fatalf("technician sign-in: %d", status)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the deactivated technician's console session still works")
+
+		b := newTab(t, env.URL, shots)
+		b.signIn("ada", adminPassword, "#sign-out")
+		b.open("/settings/people/technicians/"+strconv.FormatInt(tech.ID, 10), "#action-form")
+		b.choose("#action", "Deactivate")
+		b.click("#action-go", "#flash")
+		if got := b.text("#person-status"); got != "Inactive" {
+			t.Fatalf("status: %q", got)
 		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	b.open("/signin", "#signin-form")
-	b.fill("#login", "dave")
-	b.fill("#password", "Dave-Secret-2026")
-	b.click("#signin-form button[type=submit]", "#form-error")
-	if got := b.text("#form-error"); got != "The login or password is incorrect." {
-		t.Fatalf("refusal: %q", got)
-	}
+		b.signOut()
+
+		// The session the technician holds ends within seconds.
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			_, body := techClient.get("/")
+			if strings.Contains(body, `id="signin-form"`) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the deactivated technician's console session still works")
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		b.open("/signin", "#signin-form")
+		b.fill("#login", "dave")
+		b.fill("#password", "Dave-Secret-2026")
+		b.click("#signin-form button[type=submit]", "#form-error")
+		if got := b.text("#form-error"); got != "The login or password is incorrect." {
+			t.Fatalf("refusal: %q", got)
+		}
+	})
 }
 
 // A dispatcher without Edit Employee sees no edit controls, and a form
 // posted anyway is refused with nothing changed.
 func TestBrowserDispatcherCannotEdit(t *testing.T) {
-	env := servertest.Start(t, sqlite.OpenTest(t))
-	addPerson(t, env, crewid.KindEmployee, "Dina Dispatch", "dina@acme.test", access.KeyDispatcher, "dina", "Dina-Secret-2026")
-	tech := addPerson(t, env, crewid.KindTechnician, "Tom Tech", "tom@acme.test", access.KeyTechnician, "", "")
-	tech, err := env.Store.Person(context.Background(), env.Tenant.ID, tech.ID) // as stored
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := newTab(t, env.URL)
-	b.signIn("dina", "Dina-Secret-2026", "#sign-out")
-	b.open("/settings/people/technicians", "#people-table")
-	if b.count("a.edit") != 0 || b.count("#add-person") != 0 || b.count("#bulk-form") != 0 {
-		t.Fatal("a dispatcher is shown edit controls")
-	}
-	if b.count("a.view") != 1 {
-		t.Fatal("a dispatcher cannot open the profile")
-	}
-	b.click("a.view", "#person-form")
-	if b.count("#save-person") != 0 || b.count("#profile-actions") != 0 {
-		t.Fatal("the profile offers changes to a dispatcher")
-	}
-	// Post the form anyway, as a crafted page would.
-	b.do(chromedp.Evaluate[chromedp.Void](`(() => {
-		document.querySelectorAll("fieldset").forEach(f => f.disabled = false);
-		document.getElementById("name").value = "Changed Name";
-		document.getElementById("person-form").submit();
-	})()`))
-	b.do(chromedp.WaitVisible(chromedp.CSS("#page-error")))
-	if got := b.text("#page-error"); !strings.Contains(got, "Edit Employee") {
-		t.Fatalf("refusal: %q", got)
-	}
-	p, err := env.Store.Person(context.Background(), env.Tenant.ID, tech.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Name != "Tom Tech" || !p.ModifiedOn.Equal(tech.ModifiedOn) {
-		t.Fatalf("the refused form changed the profile: %q", p.Name)
-	}
+	eachBackend(t, func(t *testing.T, env *servertest.Env, shots bool) {
+		addPerson(t, env, crewid.KindEmployee, "Dina Dispatch", "dina@acme.test", access.KeyDispatcher, "dina", "Dina-Secret-2026")
+		tech := addPerson(t, env, crewid.KindTechnician, "Tom Tech", "tom@acme.test", access.KeyTechnician, "", "")
+		tech, err := env.Store.Person(context.Background(), env.Tenant.ID, tech.ID) // as stored
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := newTab(t, env.URL, shots)
+		b.signIn("dina", "Dina-Secret-2026", "#sign-out")
+		b.open("/settings/people/technicians", "#people-table")
+		if b.count("a.edit") != 0 || b.count("#add-person") != 0 || b.count("#bulk-form") != 0 {
+			t.Fatal("a dispatcher is shown edit controls")
+		}
+		if b.count("a.view") != 1 {
+			t.Fatal("a dispatcher cannot open the profile")
+		}
+		b.click("a.view", "#person-form")
+		if b.count("#save-person") != 0 || b.count("#profile-actions") != 0 {
+			t.Fatal("the profile offers changes to a dispatcher")
+		}
+		// Post the form anyway, as a crafted page would.
+		b.do(chromedp.Evaluate[chromedp.Void](`(() => {
+			document.querySelectorAll("fieldset").forEach(f => f.disabled = false);
+			document.getElementById("name").value = "Changed Name";
+			document.getElementById("person-form").submit();
+		})()`))
+		b.do(chromedp.WaitVisible(chromedp.CSS("#page-error")))
+		if got := b.text("#page-error"); !strings.Contains(got, "Edit Employee") {
+			t.Fatalf("refusal: %q", got)
+		}
+		p, err := env.Store.Person(context.Background(), env.Tenant.ID, tech.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Name != "Tom Tech" || !p.ModifiedOn.Equal(tech.ModifiedOn) {
+			t.Fatalf("the refused form changed the profile: %q", p.Name)
+		}
+	})
 }

@@ -300,6 +300,9 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &maxErr):
 		status, msg = http.StatusRequestEntityTooLarge, "The form is too large."
+	case errors.Is(err, context.Canceled):
+		// The visitor left before the answer; nobody will read it.
+		return
 	case crewid.CodeOf(err) == crewid.Internal:
 		slog.ErrorContext(r.Context(), "console request failed", "path", r.URL.Path, "trace", api.TraceID(r.Context()), "err", err)
 		msg = "Something went wrong on our side. Try again in a moment."
