@@ -129,6 +129,10 @@ type WebhookWriter interface {
 	// have ended, as long as no other worker has claimed it since), and
 	// releases the lease. It reports whether it did.
 	MarkDelivery(ctx context.Context, m DeliveryMark) (bool, error)
+	// MarkDeliveries records several results as MarkDelivery records each
+	// (in one statement where it can) and returns how many it recorded.
+	// Marks without an owner record nothing.
+	MarkDeliveries(ctx context.Context, marks []DeliveryMark) (int, error)
 	// CountWebhookAttempts updates the failure streak of a subscription
 	// after attempts at its deliveries: with reset (some attempt
 	// succeeded) the streak becomes the failures that followed the last

@@ -303,6 +303,9 @@ type streak struct {
 	reset     bool
 	failures  int
 	lastError string
+	// healthy is true when the subscription had no failures when its
+	// deliveries were claimed.
+	healthy bool
 }
 
 // record writes the results of a batch in one transaction: each
@@ -321,7 +324,8 @@ func (w *Worker) record(ctx context.Context, results []result) {
 		id := r.due.Webhook.ID
 		s := streaks[id]
 		if s == nil {
-			s = &streak{tenantID: r.due.Webhook.TenantID}
+			s = &streak{tenantID: r.due.Webhook.TenantID,
+				healthy: r.due.Webhook.ConsecutiveFailures == 0 && r.due.Webhook.FailingSince.IsZero()}
 			streaks[id] = s
 			hooks = append(hooks, id)
 		}
@@ -355,6 +359,9 @@ func (w *Worker) record(ctx context.Context, results []result) {
 			}
 			for _, id := range hooks {
 				s := streaks[id]
+				if s.reset && s.failures == 0 && s.healthy {
+					continue // nothing to count: the usual case writes nothing
+				}
 				count, since, found, err := tx.CountWebhookAttempts(ctx, s.tenantID, id, s.reset, s.failures, now)
 				if err != nil {
 					return err
@@ -367,12 +374,14 @@ func (w *Worker) record(ctx context.Context, results []result) {
 					disabled[id] = off
 				}
 			}
-			for _, r := range results {
-				if _, err := tx.MarkDelivery(ctx, w.mark(r, disabled[r.due.Webhook.ID])); err != nil {
-					return err
-				}
+			marks := make([]store.DeliveryMark, len(results))
+			for i, r := range results {
+				marks[i] = w.mark(r, disabled[r.due.Webhook.ID])
 			}
-			return nil
+			// A mark not recorded lost its lease to another worker, whose
+			// result stands.
+			_, err := tx.MarkDeliveries(ctx, marks)
+			return err
 		})
 	}
 	base := context.WithoutCancel(ctx)

@@ -414,6 +414,69 @@ func (t *tx) MarkDelivery(ctx context.Context, m store.DeliveryMark) (bool, erro
 	return t.updateLeased(ctx, "webhook_deliveries", m.ID, m.Owner, set, args...)
 }
 
+// markBatch is the most results MarkDeliveries writes in one statement.
+const markBatch = 100
+
+func (t *tx) MarkDeliveries(ctx context.Context, marks []store.DeliveryMark) (int, error) {
+	for _, m := range marks {
+		if m.Attempts < 0 {
+			return 0, crewid.FieldError("attempts", "The attempt count cannot be negative.")
+		}
+		switch m.Status {
+		case crewid.DeliveryDelivered, crewid.DeliveryFailed, crewid.DeliveryPending:
+		default:
+			return 0, crewid.FieldError("status", "The status must be pending, delivered or failed.")
+		}
+	}
+	total := 0
+	for start := 0; start < len(marks); start += markBatch {
+		var rows []string
+		var args []any
+		for _, m := range marks[start:min(start+markBatch, len(marks))] {
+			if m.Owner == "" {
+				continue // an unleased row must not match
+			}
+			next := toMicros(m.NextAttemptOn)
+			if m.Park {
+				next = parked
+			}
+			tried := 0
+			if m.Tried {
+				tried = 1
+			}
+			rows = append(rows, `(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT),
+				CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT))`)
+			args = append(args, m.ID, m.Owner, m.Status, m.Attempts, int64(next), toMicros(m.On), tried, m.StatusCode, m.Error)
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		// One UPDATE … FROM (VALUES …) for the batch; the columns of the
+		// values are column1 … column9 on both databases. The conditions
+		// are those of updateLeased.
+		res, err := t.exec(ctx, `UPDATE webhook_deliveries SET
+			status = v.column3,
+			attempts = v.column4,
+			next_attempt_on = CASE WHEN v.column3 = 'pending' THEN v.column5 ELSE webhook_deliveries.next_attempt_on END,
+			delivered_on = CASE WHEN v.column3 = 'delivered' THEN v.column6 ELSE webhook_deliveries.delivered_on END,
+			last_status_code = CASE WHEN v.column7 = 1 THEN v.column8 ELSE webhook_deliveries.last_status_code END,
+			last_error = CASE WHEN v.column7 = 1 THEN v.column9 ELSE webhook_deliveries.last_error END,
+			lease_owner = '', lease_until = 0
+			FROM (VALUES `+strings.Join(rows, ", ")+`) AS v
+			WHERE webhook_deliveries.id = v.column1 AND webhook_deliveries.status = 'pending'
+			AND webhook_deliveries.lease_owner = v.column2`, args...)
+		if err != nil {
+			return total, t.db.translate(err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += int(n)
+	}
+	return total, nil
+}
+
 func (t *tx) CountWebhookAttempts(ctx context.Context, tenantID, webhookID int64, reset bool, failures int, now time.Time) (int, time.Time, bool, error) {
 	if failures < 0 {
 		return 0, time.Time{}, false, crewid.FieldError("failures", "The failure count cannot be negative.")

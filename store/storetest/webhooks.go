@@ -26,6 +26,7 @@ func RunWebhooks(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ClaimDeliveries", testClaimDeliveries},
 		{"ClaimValidation", testClaimDeliveriesValidation},
 		{"MarkDelivery", testMarkDelivery},
+		{"MarkDeliveries", testMarkDeliveries},
 		{"ParkDeliveries", testParkDeliveries},
 		{"RedeliverEvent", testRedeliverEvent},
 		{"RedeliverRange", testRedeliverRange},
@@ -945,5 +946,102 @@ func testConcurrentDeliveryClaims(t *testing.T, s store.Store) {
 	mwg.Wait()
 	if left := claimAll(t, s, "late", at(2*time.Hour)); len(left) != 0 {
 		t.Errorf("%d deliveries still claimable after every one was delivered", len(left))
+	}
+}
+
+func testMarkDeliveries(t *testing.T, s store.Store) {
+	a := newTenant(t, s, "Acme")
+	hook := createWebhook(t, s, newWebhook(a.ID, "https://a.example.com", "*"))
+	var evs []crewid.Event
+	for i := range 5 {
+		evs = append(evs, appendTyped(t, s, a.ID, fmt.Sprintf("Zone.Step%d", i), at(time.Minute)))
+	}
+	now := at(2 * time.Minute)
+	claimed := claimAll(t, s, "node", now)
+	if len(claimed) != 5 {
+		t.Fatalf("claimed %d, want 5", len(claimed))
+	}
+	id := map[int64]int64{}
+	for _, c := range claimed {
+		id[c.Delivery.EventID] = c.Delivery.ID
+	}
+	retry := now.Add(30 * time.Second) // within the claim's one-minute lease
+	marks := []store.DeliveryMark{
+		{ID: id[evs[0].ID], Owner: "node", Status: crewid.DeliveryDelivered, Attempts: 1, On: now, Tried: true, StatusCode: 204},
+		{ID: id[evs[1].ID], Owner: "node", Status: crewid.DeliveryPending, Attempts: 1, NextAttemptOn: retry, On: now, Tried: true, StatusCode: 502, Error: "HTTP 502"},
+		{ID: id[evs[2].ID], Owner: "node", Status: crewid.DeliveryFailed, Attempts: 1, On: now, Tried: true, Error: "gave up"},
+		{ID: id[evs[3].ID], Owner: "node", Status: crewid.DeliveryPending, Attempts: 0, Park: true, On: now, StatusCode: 999, Error: "not kept"},
+		// Not recorded: another owner, no owner, no such delivery.
+		{ID: id[evs[4].ID], Owner: "other", Status: crewid.DeliveryDelivered, Attempts: 1, On: now, Tried: true, StatusCode: 200},
+		{ID: id[evs[4].ID], Owner: "", Status: crewid.DeliveryDelivered, Attempts: 1, On: now, Tried: true, StatusCode: 200},
+		{ID: missingID, Owner: "node", Status: crewid.DeliveryDelivered, Attempts: 1, On: now, Tried: true, StatusCode: 200},
+	}
+	var n int
+	update(t, s, func(tx store.Tx) error {
+		var err error
+		n, err = tx.MarkDeliveries(ctx(t), marks)
+		return err
+	})
+	if n != 4 {
+		t.Errorf("MarkDeliveries recorded %d, want 4", n)
+	}
+	d := deliveryOf(t, s, a.ID, hook.ID, evs[0].ID)
+	if d.Status != crewid.DeliveryDelivered || !sameTime(d.DeliveredOn, now.UTC()) || d.LastStatusCode != 204 || d.Attempts != 1 {
+		t.Errorf("delivered: %+v", d)
+	}
+	d = deliveryOf(t, s, a.ID, hook.ID, evs[1].ID)
+	if d.Status != crewid.DeliveryPending || !sameTime(d.NextAttemptOn, retry.UTC()) || d.LastStatusCode != 502 || d.LastError != "HTTP 502" {
+		t.Errorf("retry: %+v", d)
+	}
+	d = deliveryOf(t, s, a.ID, hook.ID, evs[2].ID)
+	if d.Status != crewid.DeliveryFailed || d.LastError != "gave up" || !d.DeliveredOn.IsZero() {
+		t.Errorf("failed: %+v", d)
+	}
+	d = deliveryOf(t, s, a.ID, hook.ID, evs[3].ID)
+	if d.Status != crewid.DeliveryPending || !d.NextAttemptOn.IsZero() || d.Attempts != 0 || d.LastStatusCode != 0 || d.LastError != "" {
+		t.Errorf("parked untried: %+v", d)
+	}
+	d = deliveryOf(t, s, a.ID, hook.ID, evs[4].ID)
+	if d.Status != crewid.DeliveryPending || d.LastStatusCode != 0 {
+		t.Errorf("a mark by another owner was recorded: %+v", d)
+	}
+	// The leases of the recorded ones are released: the retry is claimed
+	// when due, the last one (still leased to node) is not.
+	got := claimAll(t, s, "node-2", retry)
+	checkIDs(t, "claimed after the marks", []int64{id[evs[1].ID]}, claimedIDs(got))
+
+	// Many at once, past one statement's batch.
+	for i := range 230 {
+		appendTyped(t, s, a.ID, "Zone.Bulk", at(time.Duration(i)*time.Millisecond+3*time.Minute))
+	}
+	bulk := claimAll(t, s, "bulk", at(time.Hour))
+	for len(bulk) < 230 {
+		more := claimAll(t, s, "bulk", at(time.Hour))
+		if len(more) == 0 {
+			break
+		}
+		bulk = append(bulk, more...)
+	}
+	var all []store.DeliveryMark
+	for _, c := range bulk {
+		if c.Delivery.EventType == "Zone.Bulk" {
+			all = append(all, store.DeliveryMark{ID: c.Delivery.ID, Owner: "bulk", Status: crewid.DeliveryDelivered,
+				Attempts: c.Delivery.Attempts, On: at(time.Hour), Tried: true, StatusCode: 200})
+		}
+	}
+	update(t, s, func(tx store.Tx) error {
+		var err error
+		n, err = tx.MarkDeliveries(ctx(t), all)
+		return err
+	})
+	if n != 230 || len(all) != 230 {
+		t.Errorf("MarkDeliveries of %d: recorded %d, want 230", len(all), n)
+	}
+	err := s.Update(ctx(t), func(tx store.Tx) error {
+		_, err := tx.MarkDeliveries(ctx(t), []store.DeliveryMark{{ID: 1, Owner: "x", Status: "lost"}})
+		return err
+	})
+	if crewid.CodeOf(err) != crewid.Invalid {
+		t.Errorf("MarkDeliveries with an unknown status: got %s, want an Invalid error", describe(err))
 	}
 }
