@@ -366,9 +366,21 @@ func TestBrowserBulkActivate(t *testing.T) {
 		_ = admin
 		b := newTab(t, env.URL, shots)
 		b.signIn("ada", adminPassword, "#sign-out")
-		b.open("/settings/people/technicians?active=false", "#people-table")
+		// The filters answer in place (htmx) and keep the address.
+		b.open("/settings/people/technicians", "#people-table")
+		if n := b.count("#people-table tbody tr[data-person]"); n != 0 {
+			t.Fatalf("active technicians listed: %d", n)
+		}
+		if ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool]("typeof htmx === 'object' && htmx.config.includeIndicatorStyles === false")); err != nil || !ok {
+			t.Fatalf("htmx is not loaded under the page's policy: %v", err)
+		}
+		b.choose("#f-active", "false")
+		b.click("#apply-filters", "#people-table tbody tr[data-person]")
 		if n := b.count("#people-table tbody tr[data-person]"); n != 2 {
 			t.Fatalf("inactive technicians listed: %d", n)
+		}
+		if loc, _ := chromedp.Run(b.ctx, chromedp.Location()); !strings.Contains(loc, "active=false") {
+			t.Fatalf("the filtered list's address: %s", loc)
 		}
 		for _, id := range ids {
 			b.do(chromedp.Click(chromedp.CSS(`input[name=ids][value="` + strconv.FormatInt(id, 10) + `"]`)))
