@@ -36,13 +36,8 @@ type introspectionResponse struct {
 // introspect answers whether a token is active, for the application that
 // holds it (a client learns nothing of other clients' tokens).
 func (h *handler) introspect(w http.ResponseWriter, r *http.Request) {
-	form, clientID, clientSecret, ok := clientRequest(w, r)
+	clientID, clientSecret, token, ok := tokenRequest(w, r)
 	if !ok {
-		return
-	}
-	token := strings.TrimSpace(form.Get("token"))
-	if token == "" {
-		writeError(w, r, http.StatusBadRequest, "invalid_request", "token is required.", map[string][]string{"token": {"The token is required."}})
 		return
 	}
 	res, err := h.svc.Introspect(r.Context(), clientID, clientSecret, token)
@@ -65,13 +60,8 @@ func (h *handler) introspect(w http.ResponseWriter, r *http.Request) {
 // revoke ends one of the client's access tokens. As RFC 7009 §2.2 asks, an
 // invalid token or one of another client is answered 200 like any other.
 func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
-	form, clientID, clientSecret, ok := clientRequest(w, r)
+	clientID, clientSecret, token, ok := tokenRequest(w, r)
 	if !ok {
-		return
-	}
-	token := strings.TrimSpace(form.Get("token"))
-	if token == "" {
-		writeError(w, r, http.StatusBadRequest, "invalid_request", "token is required.", map[string][]string{"token": {"The token is required."}})
 		return
 	}
 	if err := h.svc.Revoke(r.Context(), clientID, clientSecret, token); err != nil {
@@ -80,6 +70,21 @@ func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
+}
+
+// tokenRequest reads a client-authenticated request about one token (the
+// "token" parameter). On failure it has answered and ok is false.
+func tokenRequest(w http.ResponseWriter, r *http.Request) (clientID, clientSecret, token string, ok bool) {
+	form, clientID, clientSecret, ok := clientRequest(w, r)
+	if !ok {
+		return "", "", "", false
+	}
+	token = strings.TrimSpace(form.Get("token"))
+	if token == "" {
+		writeError(w, r, http.StatusBadRequest, "invalid_request", "token is required.", map[string][]string{"token": {"The token is required."}})
+		return "", "", "", false
+	}
+	return clientID, clientSecret, token, true
 }
 
 // clientFailure answers an error of a client-authenticated endpoint.
