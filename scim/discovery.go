@@ -121,6 +121,7 @@ func Schemas(base string) []map[string]any {
 				canonical("ManagedTechnician", "NonManagedTechnician", "ManagedInstaller")),
 			attribute("businessUnitId", "string", "The id of the person's business unit.", caseExact),
 			attribute("team", "string", "A technician's team, by name."),
+			attribute("aadUserId", "string", "The Entra ID object id single sign-on links the person by.", caseExact),
 		),
 		schema(SchemaGroup, "Group", "A role; its members hold it.",
 			attribute("displayName", "string", "The role's name.", required, unique),

@@ -56,6 +56,7 @@ var userAttrs = map[string]userAttr{
 	"crewid:licensetype":         {store.PersonLicenseType, valLicense},
 	"crewid:businessunitid":      {store.PersonBusinessUnitID, valID},
 	"crewid:team":                {store.PersonTeam, valString},
+	"crewid:aaduserid":           {store.PersonAADUserID, valString},
 }
 
 // element is one value of a multi-valued attribute as crewid keeps it: a

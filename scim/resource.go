@@ -91,6 +91,9 @@ type CrewidUser struct {
 	LicenseType         string   `json:"licenseType,omitempty"`
 	BusinessUnitID      Text     `json:"businessUnitId,omitempty"`
 	Team                string   `json:"team,omitempty"`
+	// AADUserID is the person's Entra ID object id, which single sign-on
+	// links them by.
+	AADUserID string `json:"aadUserId,omitempty"`
 }
 
 // Group is a SCIM Group: a crewid role.

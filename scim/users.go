@@ -216,7 +216,8 @@ func toUser(p crewid.Person, dir store.PersonDirectory, roles map[int64]string, 
 	if p.ManagerID != 0 {
 		u.Enterprise.Manager = &Reference{Value: Text(formatID(p.ManagerID)), Ref: base + "/Users/" + formatID(p.ManagerID)}
 	}
-	ext := &CrewidUser{Type: string(p.Kind), Positions: slices.Clone(p.Positions), LicenseType: string(p.LicenseType), Team: p.TeamName}
+	ext := &CrewidUser{Type: string(p.Kind), Positions: slices.Clone(p.Positions), LicenseType: string(p.LicenseType),
+		Team: p.TeamName, AADUserID: p.AADUserID}
 	if p.Kind == crewid.KindTechnician {
 		ext.MobileAccessEnabled = boolPtr(p.MobileAccessEnabled)
 	}
@@ -244,6 +245,7 @@ type desiredUser struct {
 	license        crewid.LicenseType
 	businessUnitID int64
 	team           string
+	aadUserID      string
 	dir            store.PersonDirectory
 	// hasEnterprise and hasCrewid say whether the User carried the
 	// extension; without it, what it holds is kept as it is.
@@ -345,6 +347,7 @@ func readUser(u User, before *User) (desiredUser, error) {
 			d.businessUnitID = id
 		}
 		d.team = strings.TrimSpace(ext.Team)
+		d.aadUserID = strings.TrimSpace(ext.AADUserID)
 	}
 	return d, nil
 }
@@ -430,6 +433,7 @@ func (d desiredUser) apply(p *crewid.Person) {
 	if d.hasCrewid {
 		p.Positions = slices.Clone(d.positions)
 		p.BusinessUnitID = d.businessUnitID
+		p.AADUserID = d.aadUserID
 	}
 	if p.Kind == crewid.KindTechnician {
 		// A technician has one number, for SMS; a directory may call it

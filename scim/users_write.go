@@ -134,15 +134,15 @@ func (s *Service) changeUser(ctx context.Context, actor crewid.Actor, tenantID i
 
 // profile is the part of a person a User sets, comparable.
 type profile struct {
-	name, email, mobile, office, team, login, positions string
-	managerID, businessUnitID                           int64
-	mobileAccess                                        bool
-	license                                             crewid.LicenseType
+	name, email, mobile, office, team, login, positions, aadUserID string
+	managerID, businessUnitID                                      int64
+	mobileAccess                                                   bool
+	license                                                        crewid.LicenseType
 }
 
 func profileOf(p crewid.Person) profile {
 	return profile{name: p.Name, email: p.Email, mobile: p.MobilePhone, office: p.OfficePhone, team: p.TeamName,
-		login: p.Account.Login, positions: strings.Join(p.Positions, "\x00"), managerID: p.ManagerID,
+		login: p.Account.Login, aadUserID: p.AADUserID, positions: strings.Join(p.Positions, "\x00"), managerID: p.ManagerID,
 		businessUnitID: p.BusinessUnitID, mobileAccess: p.MobileAccessEnabled, license: p.LicenseType}
 }
 

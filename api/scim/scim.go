@@ -23,10 +23,11 @@ const Base = "/scim/v2"
 // ContentType is SCIM's media type.
 const ContentType = "application/scim+json"
 
-// Authenticator checks a bearer token alone: directories send no
-// application key.
+// Authenticator checks a bearer token alone (directories send no
+// application key), and issues tokens for client credentials.
 type Authenticator interface {
 	AuthenticateBearer(ctx context.Context, token string) (apps.Claims, error)
+	IssueToken(ctx context.Context, clientID, clientSecret, requestedScope string) (apps.Token, error)
 }
 
 // Handler serves /scim/v2.
@@ -99,20 +100,11 @@ func matches(pattern, path string) bool {
 // guard authenticates the application and checks its scim scope.
 func (h *Handler) guard(next func(http.ResponseWriter, *http.Request, api.Caller)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token := strings.TrimSpace(r.Header.Get("Authorization"))
-		if len(token) > 7 && strings.EqualFold(token[:7], "bearer ") {
-			token = strings.TrimSpace(token[7:])
-		} else {
-			token = ""
-		}
-		if token == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="crewid"`)
-			writeError(w, r, http.StatusUnauthorized, "", "An access token is required (Authorization: Bearer TOKEN).")
-			return
-		}
-		claims, err := h.Auth.AuthenticateBearer(r.Context(), token)
+		claims, err := h.authenticate(r)
 		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="crewid", error="invalid_token"`)
+			if crewid.CodeOf(err) == crewid.Unauthenticated {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="crewid"`)
+			}
 			h.fail(w, r, err)
 			return
 		}
@@ -125,6 +117,39 @@ func (h *Handler) guard(next func(http.ResponseWriter, *http.Request, api.Caller
 			IP: api.ClientIP(r), UserAgent: api.UserAgent(r)}}
 		next(w, r.WithContext(api.WithCaller(r.Context(), c)), c)
 	})
+}
+
+// authenticate reads the application's credentials: an access token
+// from the token endpoint, or, for directories that keep one secret for
+// good (Entra ID's "Secret Token", Okta's Basic Auth), the application's
+// client id and secret, as a bearer value "CLIENT_ID:CLIENT_SECRET" or as
+// HTTP Basic credentials. Those are checked as the token endpoint checks
+// them, so rotating the secret or revoking the application ends them.
+func (h *Handler) authenticate(r *http.Request) (apps.Claims, error) {
+	header := strings.TrimSpace(r.Header.Get("Authorization"))
+	clientID, secret, basic := r.BasicAuth()
+	token := ""
+	if len(header) > 7 && strings.EqualFold(header[:7], "bearer ") {
+		token = strings.TrimSpace(header[7:])
+		if id, sec, ok := strings.Cut(token, ":"); ok {
+			clientID, secret, basic = id, sec, true
+		}
+	}
+	if basic {
+		issued, err := h.Auth.IssueToken(r.Context(), clientID, secret, apps.ScopeSCIM)
+		if err != nil {
+			if crewid.CodeOf(err) == crewid.Invalid {
+				// The application does not hold the scim scope.
+				return apps.Claims{}, crewid.Errorf(crewid.Forbidden, "The application lacks the \"scim\" scope.")
+			}
+			return apps.Claims{}, err
+		}
+		token = issued.AccessToken
+	}
+	if token == "" {
+		return apps.Claims{}, crewid.Errorf(crewid.Unauthenticated, "An access token is required (Authorization: Bearer TOKEN).")
+	}
+	return h.Auth.AuthenticateBearer(r.Context(), token)
 }
 
 func (h *Handler) base() string { return strings.TrimRight(h.PublicURL, "/") + Base }

@@ -94,6 +94,7 @@ func TestAuthentication(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		readerClientID, readerSecret := app.ClientID, secret
 		reader := scimClient{t: t, base: env.URL, token: env.Token(t, servertest.Credentials{ClientID: app.ClientID, ClientSecret: secret})}
 		status, got = reader.call("GET", "/Users", nil)
 		if status != http.StatusForbidden || got["status"] != "403" || !strings.Contains(fmt.Sprint(got["detail"]), "scim") {
@@ -110,6 +111,25 @@ func TestAuthentication(t *testing.T) {
 			t.Fatalf("scim-only token: %d %v", status, got)
 		}
 
+		// Directories that keep one secret send the client credentials
+		// as the bearer value or with HTTP Basic.
+		status, got = client(t, env, app.ClientID+":"+secret).call("GET", "/Users", nil)
+		if status != http.StatusOK {
+			t.Fatalf("client credentials as the bearer value: %d %v", status, got)
+		}
+		if status := basicGet(t, env.URL, app.ClientID, secret); status != http.StatusOK {
+			t.Fatalf("HTTP Basic: %d", status)
+		}
+		if status := basicGet(t, env.URL, app.ClientID, secret+"x"); status != http.StatusUnauthorized {
+			t.Fatalf("HTTP Basic, wrong secret: %d", status)
+		}
+		if status, _ := client(t, env, app.ClientID+":wrong").call("GET", "/Users", nil); status != http.StatusUnauthorized {
+			t.Fatalf("wrong secret as the bearer value: %d", status)
+		}
+		if status := basicGet(t, env.URL, readerClientID, readerSecret); status != http.StatusForbidden {
+			t.Fatalf("HTTP Basic of an application without the scim scope: %d", status)
+		}
+
 		// Revoking the application ends its access.
 		inactive := false
 		if _, err := env.Server.Apps.Update(ctx, operator, env.Tenant.ID, app.ID, nil, nil, &inactive); err != nil {
@@ -118,7 +138,29 @@ func TestAuthentication(t *testing.T) {
 		if status, _ := directory.call("GET", "/Users", nil); status != http.StatusUnauthorized {
 			t.Fatalf("revoked application: %d", status)
 		}
+		if status := basicGet(t, env.URL, app.ClientID, secret); status != http.StatusUnauthorized {
+			t.Fatalf("revoked application, HTTP Basic: %d", status)
+		}
 	})
+}
+
+func client(t *testing.T, env *servertest.Env, token string) scimClient {
+	return scimClient{t: t, base: env.URL, token: token}
+}
+
+func basicGet(t *testing.T, base, user, password string) int {
+	t.Helper()
+	req, err := http.NewRequest("GET", base+"/scim/v2/Users", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(user, password)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func TestTenantIsolation(t *testing.T) {
@@ -262,7 +304,8 @@ func TestFilters(t *testing.T) {
 		_, client := start(t, b)
 		ann := client.createUser("ann.smith@acme.example", "ann.smith@acme.example", map[string]any{"name": map[string]any{"givenName": "Ann", "familyName": "Smith"}, "displayName": "Ann Smith"})
 		bob := client.createUser("bob", "bob.jones@other.example", map[string]any{"displayName": "Bob Jones", "externalId": "B-2",
-			"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": map[string]any{"employeeNumber": "0042", "manager": map[string]any{"value": ann}}})
+			"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": map[string]any{"employeeNumber": "0042", "manager": map[string]any{"value": ann}},
+			"urn:crewid:params:scim:schemas:extension:crewid:2.0:User":   map[string]any{"aadUserId": "0f8fad5b-d9cb-469f-a165-70867728950e"}})
 		cec := client.createUser("cec@acme.example", "cec@acme.example", map[string]any{"displayName": "Cécile Smithers", "active": false})
 		cases := []struct {
 			filter string
@@ -286,6 +329,7 @@ func TestFilters(t *testing.T) {
 			{`id eq "nonsense"`, []string{}},
 			{`meta.lastModified gt "2000-01-01T00:00:00Z" and meta.resourceType eq "User"`, []string{ann, bob, cec}},
 			{`userName eq "a\"b"`, []string{}},
+			{`urn:crewid:params:scim:schemas:extension:crewid:2.0:User:aadUserId eq "0f8fad5b-d9cb-469f-a165-70867728950e"`, []string{bob}},
 		}
 		for _, c := range cases {
 			status, got := client.call("GET", "/Users?filter="+url.QueryEscape(c.filter), nil)

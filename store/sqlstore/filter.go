@@ -361,9 +361,10 @@ func (c conn) PeopleByFilter(ctx context.Context, tenantID int64, f store.Filter
 			return store.Page[crewid.Person]{}, err
 		}
 	}
-	if len(fs.trigrams) > 0 {
-		// The unary + keeps SQLite from reading the tenant's people
-		// through an index on tenant_id: the trigram candidates are fewer.
+	if len(fs.trigrams) > 0 || (!fs.postgres && pinpoints(f)) {
+		// The unary + keeps SQLite (which has no statistics) from reading
+		// the tenant's people through an index on tenant_id: the trigram
+		// candidates, or the people an indexed equality finds, are fewer.
 		fs.where.add("+p.tenant_id = ?", tenantID)
 	} else {
 		fs.where.add("p.tenant_id = ?", tenantID)
@@ -425,6 +426,28 @@ func (c conn) PeopleByFilter(ctx context.Context, tenantID int64, f store.Filter
 		return store.Page[crewid.Person]{}, err
 	}
 	return page, c.loadPersonChildren(ctx, page.Items)
+}
+
+// pinpointAttrs have an index of their own, not led by the tenant, that
+// finds the few people with a given value.
+var pinpointAttrs = map[store.PersonAttr]bool{
+	store.PersonID: true, store.PersonUserName: true, store.PersonEmail: true,
+	store.PersonMobilePhone: true, store.PersonExternalID: true,
+}
+
+// pinpoints reports whether every match of f is found by an equality on
+// one of pinpointAttrs: f is such an equality, an And with one, or an Or
+// of such filters.
+func pinpoints(f store.Filter) bool {
+	switch f := f.(type) {
+	case store.Compare:
+		return f.Op == store.OpEq && pinpointAttrs[f.Attr]
+	case store.And:
+		return slices.ContainsFunc(f, pinpoints)
+	case store.Or:
+		return len(f) > 0 && !slices.ContainsFunc(f, func(g store.Filter) bool { return !pinpoints(g) })
+	}
+	return false
 }
 
 // ids runs a query of one id column.
