@@ -142,11 +142,14 @@ func New(cfg Config) *Server {
 	(&auth.Handler{Accounts: s.Accounts, Limiter: limiter, Now: cfg.Now}).Register(mux)
 	(&apiscim.Handler{SCIM: &scim.Service{Store: cfg.Store, People: s.People, Org: s.Org, Now: cfg.Now},
 		Auth: s.Apps, PublicURL: cfg.PublicURL}).Register(mux)
-	(&auth.SSOHandler{SSO: s.SSO, Limiter: limiter}).Register(mux)
 	// The web console shares the sign-in limiter; its paths (/, /signin,
-	// /static/ …) are apart from the APIs'.
-	(&web.Console{Store: cfg.Store, People: s.People, Org: s.Org, Accounts: s.Accounts, Invites: s.Invites,
-		Environment: cfg.Environment, PublicURL: cfg.PublicURL, Limiter: limiter, Now: cfg.Now}).Register(mux)
+	// /static/ …) are apart from the APIs'. It finishes the single
+	// sign-ons it started, to set its session cookies.
+	console := &web.Console{Store: cfg.Store, People: s.People, Org: s.Org, Accounts: s.Accounts, Invites: s.Invites,
+		Apps: s.Apps, Webhooks: s.Webhooks, SSO: s.SSO, Access: s.Access,
+		Environment: cfg.Environment, PublicURL: cfg.PublicURL, Limiter: limiter, Now: cfg.Now}
+	(&auth.SSOHandler{SSO: s.SSO, Limiter: limiter, Handoff: console.FinishSSO}).Register(mux)
+	console.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := cfg.Store.Tenants(r.Context()); err != nil {
 			api.WriteError(w, r, err)

@@ -32,6 +32,7 @@ func (c *Console) routes(mux *http.ServeMux) {
 	mux.Handle("GET /profile", c.signedIn(c.profile))
 	mux.Handle("POST /profile/password", c.signedIn(c.changePassword))
 	c.peopleRoutes(mux)
+	c.adminRoutes(mux)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -50,9 +50,12 @@ import (
 	"crewid/accounts"
 	"crewid/accounts/invite"
 	"crewid/api/auth"
+	"crewid/apps"
 	"crewid/org"
 	"crewid/people"
+	"crewid/sso"
 	"crewid/store"
+	"crewid/webhooks"
 )
 
 //go:embed templates/*.html
@@ -68,6 +71,12 @@ type Console struct {
 	Org      *org.Service
 	Accounts *accounts.Service
 	Invites  *invite.Service
+	Apps     *apps.Service
+	Webhooks *webhooks.Service
+	SSO      *sso.Service
+	// Access, when set, is told of role changes so that the APIs of this
+	// node see them at once.
+	Access *access.Authorizer
 	// Environment ("production" or "integration") is shown on every page.
 	Environment string
 	// PublicURL decides whether cookies are Secure (https).
@@ -91,15 +100,22 @@ type navItem struct {
 	Label string
 	Path  string
 	Task  access.Task
+	// Or is a second task that also shows the entry ("" for none).
+	Or access.Task
 }
 
 // nav is the console's navigation, in order.
 var nav = []navItem{
-	{"Home", "/", ""},
-	{"Employees", "/settings/people/employees", access.TaskViewPeople},
-	{"Technicians", "/settings/people/technicians", access.TaskViewPeople},
-	{"Outbox", "/settings/outbox", access.TaskReadOutbox},
-	{"My profile", "/profile", ""},
+	{"Home", "/", "", ""},
+	{"Employees", "/settings/people/employees", access.TaskViewPeople, ""},
+	{"Technicians", "/settings/people/technicians", access.TaskViewPeople, ""},
+	{"Roles", "/settings/roles", access.TaskAdminSettings, ""},
+	{"API applications", "/settings/apps", access.TaskManageApps, access.TaskRegisterApps},
+	{"Webhooks", "/settings/webhooks", access.TaskAdminSettings, ""},
+	{"History", "/settings/history", access.TaskAdminSettings, ""},
+	{"Single sign-on", "/settings/sso", access.TaskAdminSettings, ""},
+	{"Outbox", "/settings/outbox", access.TaskReadOutbox, ""},
+	{"My profile", "/profile", "", ""},
 }
 
 // Register adds the console's routes to mux.
@@ -255,7 +271,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, pag
 		v.Viewer = vw
 		v.CSRF = vw.CSRF
 		for _, item := range nav {
-			if item.Task == "" || access.Allows(vw.Perms, item.Task) {
+			if item.Task == "" || access.Allows(vw.Perms, item.Task) || (item.Or != "" && access.Allows(vw.Perms, item.Or)) {
 				active := r.URL.Path == item.Path || (item.Path != "/" && strings.HasPrefix(r.URL.Path, item.Path))
 				v.Nav = append(v.Nav, navLink{Label: item.Label, Path: item.Path, Active: active})
 			}

@@ -24,6 +24,10 @@ type SSOHandler struct {
 	SSO *sso.Service
 	// Limiter limits attempts per client address; nil for no limit.
 	Limiter *Limiter
+	// Handoff, when set, is offered each finished sign-in before the JSON
+	// answer; it answers the sign-ins it claims and reports true. The web
+	// console claims those it started, to set its session cookies.
+	Handoff func(w http.ResponseWriter, r *http.Request, s sso.Session) bool
 }
 
 // SSOCookie holds the browser binding of a started sign-in.
@@ -76,6 +80,9 @@ func (h *SSOHandler) callback(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, h.cookie("", -1))
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
+	if h.Handoff != nil && h.Handoff(w, r, sess) {
+		return
+	}
 	api.WriteJSON(w, ssoTokensResponse{AccessToken: sess.AccessToken, RefreshToken: sess.RefreshToken,
 		ExpiresIn: sess.ExpiresIn, Redirect: sess.Redirect})
 }
