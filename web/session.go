@@ -187,7 +187,7 @@ func (c *Console) authenticate(w http.ResponseWriter, r *http.Request) (*Viewer,
 		}
 		res, err := c.refresh.do(ctx, c.Accounts, refresh, meta(r))
 		if err != nil || res.AccessToken == "" {
-			if crewid.CodeOf(err) == crewid.Internal {
+			if err != nil && crewid.CodeOf(err) == crewid.Internal {
 				return nil, err
 			}
 			c.clearSession(w)
@@ -239,7 +239,7 @@ type refreshed struct {
 	at  time.Time
 }
 
-const refreshKeep = 30 * time.Second
+const refreshKeep = 10 * time.Second
 
 func newRefreshCache() *refreshCache { return &refreshCache{results: map[[32]byte]refreshed{}} }
 
@@ -257,7 +257,7 @@ func (rc *refreshCache) do(ctx context.Context, svc *accounts.Service, token str
 		return got.res, got.err
 	}
 	res, err := svc.Refresh(ctx, token, m)
-	if crewid.CodeOf(err) != crewid.Internal {
+	if err == nil || crewid.CodeOf(err) != crewid.Internal {
 		rc.results[key] = refreshed{res: res, err: err, at: now}
 	}
 	return res, err
