@@ -51,7 +51,7 @@ const (
 // DrainOnce); the fields must not change while it runs. Zero fields take
 // the defaults.
 //
-// It runs Lanes loops at once, each claiming up to Batch due deliveries
+// It runs up to Lanes loops at once, each claiming up to Batch due deliveries
 // with a lease (store.WebhookOutbox), POSTing them all at once, and
 // recording their results in one transaction. A slow receiver thus holds
 // up one lane, not the others. Any number of workers, in one process or
@@ -159,7 +159,9 @@ func (w *Worker) Run(ctx context.Context) {
 }
 
 // DrainOnce delivers every delivery due now, until claims find none, and
-// returns how many it handled.
+// returns how many it handled. It starts with one lane and adds one, up
+// to Lanes, each time a lane claims a full batch: a trickle of deliveries
+// costs one claim, a backlog gets every lane.
 func (w *Worker) DrainOnce(ctx context.Context) (int, error) {
 	w.init()
 	if w.Encode == nil {
@@ -169,11 +171,19 @@ func (w *Worker) DrainOnce(ctx context.Context) (int, error) {
 		mu       sync.Mutex
 		total    int
 		firstErr error
+		running  int
 		wg       sync.WaitGroup
 	)
-	for range w.lanes() {
+	var grow func()
+	grow = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if running >= w.lanes() {
+			return
+		}
+		running++
 		wg.Go(func() {
-			n, err := w.drainLane(ctx)
+			n, err := w.drainLane(ctx, grow)
 			mu.Lock()
 			defer mu.Unlock()
 			total += n
@@ -182,11 +192,14 @@ func (w *Worker) DrainOnce(ctx context.Context) (int, error) {
 			}
 		})
 	}
+	grow()
 	wg.Wait()
 	return total, firstErr
 }
 
-func (w *Worker) drainLane(ctx context.Context) (int, error) {
+// drainLane claims and delivers batches until a claim finds none. After a
+// full batch it calls more, which may start another lane.
+func (w *Worker) drainLane(ctx context.Context, more func()) (int, error) {
 	total := 0
 	for {
 		if err := ctx.Err(); err != nil {
@@ -202,6 +215,9 @@ func (w *Worker) drainLane(ctx context.Context) (int, error) {
 		}
 		if len(batch) == 0 {
 			return total, nil
+		}
+		if len(batch) == w.batch() {
+			more()
 		}
 		results := make([]result, len(batch))
 		var wg sync.WaitGroup

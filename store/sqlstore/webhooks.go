@@ -308,6 +308,14 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil
 		return nil, err
 	}
 	nowUS := toMicros(now)
+	// Most claims find nothing (workers are woken after every change that
+	// queued a delivery, and poll besides): ask the read pool first, so
+	// that an empty claim takes no write lock.
+	found, err := db.exists(ctx, `SELECT 1 FROM webhook_deliveries
+		WHERE status = 'pending' AND next_attempt_on <= ? AND lease_until <= ?`, nowUS, nowUS)
+	if err != nil || !found {
+		return []store.DueDelivery{}, err
+	}
 	due := `SELECT id FROM webhook_deliveries
 		WHERE status = 'pending' AND next_attempt_on <= ? AND lease_until <= ?
 		ORDER BY next_attempt_on, id LIMIT ?`
