@@ -91,7 +91,8 @@ type ssoSignInData struct {
 }
 
 // ssoSignInPage asks for the company, or with ?tenant= (an id or the
-// company's name) sends the person to its provider.
+// company's name) starts a sign-in and sends the person on to the
+// company's provider.
 func (c *Console) ssoSignInPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	d := ssoSignInData{Company: strings.TrimSpace(q.Get("tenant")), Next: localPath(q.Get("next"))}
@@ -131,7 +132,9 @@ func (c *Console) ssoSignInPage(w http.ResponseWriter, r *http.Request) {
 	// callback checks it.
 	http.SetCookie(w, &http.Cookie{Name: auth.SSOCookie, Value: started.Browser, Path: "/auth/sso",
 		MaxAge: int(sso.SignInTTL / time.Second), HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, started.URL, http.StatusFound)
+	// A link, not a redirect: the form-action policy would stop a form's
+	// redirect to the provider.
+	c.render(w, r, http.StatusOK, "signin-sso-continue", &View{Title: "Sign in with your company account", Data: started.URL})
 }
 
 // findTenant reads a company as a tenant id or, failing that, as the
