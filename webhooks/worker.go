@@ -219,10 +219,18 @@ func (w *Worker) drainLane(ctx context.Context, more func()) (int, error) {
 		if len(batch) == w.batch() {
 			more()
 		}
+		// An event goes to each of its subscribers in the same body:
+		// encode it once per batch.
+		bodies := map[int64][]byte{}
+		for _, d := range batch {
+			if _, ok := bodies[d.Event.ID]; !ok && d.Event.ID != 0 {
+				bodies[d.Event.ID] = w.Encode(d.Event)
+			}
+		}
 		results := make([]result, len(batch))
 		var wg sync.WaitGroup
 		for i, d := range batch {
-			wg.Go(func() { results[i] = w.attempt(ctx, d) })
+			wg.Go(func() { results[i] = w.attempt(ctx, d, bodies[d.Event.ID]) })
 		}
 		wg.Wait()
 		w.record(ctx, results)
@@ -249,8 +257,9 @@ type result struct {
 	err        string
 }
 
-// attempt makes one attempt at a claimed delivery.
-func (w *Worker) attempt(ctx context.Context, d store.DueDelivery) result {
+// attempt makes one attempt at a claimed delivery of body, its event
+// encoded.
+func (w *Worker) attempt(ctx context.Context, d store.DueDelivery, body []byte) result {
 	r := result{due: d, at: w.now()}
 	switch {
 	case !d.Webhook.Active:
@@ -264,7 +273,6 @@ func (w *Worker) attempt(ctx context.Context, d store.DueDelivery) result {
 		r.outcome = givenBack
 		return r
 	}
-	body := w.Encode(d.Event)
 	// The attempt finishes even if ctx ends meanwhile, within half the
 	// lease, so that its result is recorded before another worker may
 	// claim the delivery.
