@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"crewid"
@@ -301,6 +302,8 @@ func validateName(name string) (string, string) {
 		return name, "The name is at most 100 characters long."
 	case !utf8.ValidString(name):
 		return name, "The name is not valid text."
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return name, "The name cannot contain control characters."
 	}
 	return name, ""
 }
