@@ -91,6 +91,9 @@ type appCreated struct {
 	Secret string
 	// First says the application is new (else: a second secret).
 	First bool
+	// CanManage says the viewer may open the application's page; one who
+	// may only register goes back to the list.
+	CanManage bool
 }
 
 func (c *Console) appCreate(w http.ResponseWriter, r *http.Request, v *Viewer) {
@@ -103,7 +106,8 @@ func (c *Console) appCreate(w http.ResponseWriter, r *http.Request, v *Viewer) {
 		c.appFailed(w, r, err, newAppForm(crewid.App{Name: name, Scopes: scopes}, true))
 		return
 	}
-	c.render(w, r, http.StatusOK, "app-secret", &View{Title: "Application registered", Data: appCreated{App: app, Secret: secret, First: true}})
+	c.render(w, r, http.StatusOK, "app-secret", &View{Title: "Application registered", Data: appCreated{App: app, Secret: secret, First: true,
+		CanManage: access.Allows(v.Perms, access.TaskManageApps)}})
 }
 
 func (c *Console) appFailed(w http.ResponseWriter, r *http.Request, err error, d appFormData) {
@@ -173,7 +177,7 @@ func (c *Console) appAddSecret(w http.ResponseWriter, r *http.Request, v *Viewer
 		c.fail(w, r, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "app-secret", &View{Title: "New client secret", Data: appCreated{App: app, Secret: secret}})
+	c.render(w, r, http.StatusOK, "app-secret", &View{Title: "New client secret", Data: appCreated{App: app, Secret: secret, CanManage: true}})
 }
 
 func (c *Console) appRevokeSecret(w http.ResponseWriter, r *http.Request, v *Viewer) {

@@ -11,6 +11,7 @@ import (
 
 	"crewid"
 	"crewid/access"
+	"crewid/people"
 	"crewid/server/servertest"
 	"crewid/store"
 	"crewid/store/sqlite"
@@ -387,3 +388,43 @@ func TestHistoryFiltersAndDiff(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A person who may register applications but not manage them registers
+// one, sees its secret once, and is refused its page.
+func TestRegisterOnlyApplications(t *testing.T) {
+	env := servertest.Start(t, sqlite.OpenTest(t))
+	ctx := context.Background()
+	role, err := env.Server.Org.CreateRole(ctx, operator, env.Tenant.ID, crewid.Role{Name: "Integrator", EmployeeType: crewid.EmployeeTypeEmployee,
+		Active: true, Permissions: []int64{access.PermGenerateAppKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := crewid.Person{TenantID: env.Tenant.ID, Kind: crewid.KindEmployee, Name: "Ian Integrator", Email: "ian@acme.test", RoleIDs: []int64{role.ID}}
+	if _, err := env.Server.People.Create(ctx, operator, p, people.AccountSetup{Method: people.AssignLoginAndPassword,
+		Login: "ian", Password: "Ian-Secret-2026", OwnChoice: true}); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, env.URL)
+	b.signIn("ian", "Ian-Secret-2026")
+	status, body := b.get("/settings/apps")
+	if status != http.StatusOK || strings.Contains(body, `id="apps-table"`) || strings.Contains(body, env.App.ClientID) {
+		t.Fatalf("apps page for a register-only person: %d", status)
+	}
+	mustContain(t, body, `id="add-app"`, `href="/settings/apps" aria-current="page"`)
+	status, body = b.post("/settings/apps/new", url.Values{"name": {"Ian's Sync"}, "scopes": {"people.read"}})
+	if status != http.StatusOK || !secretPattern.MatchString(body) {
+		t.Fatalf("register: %d", status)
+	}
+	mustContain(t, body, `href="/settings/apps" id="done"`)
+	for _, path := range []string{"/settings/apps/" + itoa(env.App.AppID), "/settings/roles"} {
+		if status, _ := b.get(path); status != http.StatusForbidden {
+			t.Errorf("GET %s: %d, want 403", path, status)
+		}
+	}
+	if status, _ := b.post("/settings/apps/"+itoa(env.App.AppID)+"/revoke", url.Values{}); status != http.StatusForbidden {
+		t.Errorf("revoke: %d, want 403", status)
+	}
+	if app, _ := env.Server.Apps.Get(ctx, env.Tenant.ID, env.App.AppID); !app.Active {
+		t.Fatal("the refused revocation revoked the application")
+	}
+}
