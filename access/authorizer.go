@@ -191,6 +191,11 @@ func (a *Authorizer) tick() {
 		return
 	}
 	a.armed.Store(false)
+	// A check between the Swap and the Store saw the timer still armed and
+	// did not arm it: arm it for that check.
+	if a.used.Load() && a.armed.CompareAndSwap(false, true) {
+		time.AfterFunc(a.ttl()/2, a.tick)
+	}
 }
 
 // fresh reports whether something loaded at epoch e may still be used: at

@@ -90,3 +90,30 @@ func TestAuthorizerCache(t *testing.T) {
 		t.Fatalf("Resolve of an unknown person: %v", err)
 	}
 }
+
+// TestAuthorizerAfterIdle: after a spell without checks (when its timer
+// stops), the first check does not trust what was cached before it.
+func TestAuthorizerAfterIdle(t *testing.T) {
+	st := sqlite.OpenTest(t)
+	tenantID, personID := benchPerson(t, st)
+	ctx := context.Background()
+	a := &access.Authorizer{Store: st, TTL: 100 * time.Millisecond}
+	if ok, err := a.Allowed(ctx, tenantID, personID, access.PermEditEmployee); err != nil || !ok {
+		t.Fatalf("Allowed = %v, %v", ok, err)
+	}
+	time.Sleep(400 * time.Millisecond) // several ticks: the timer stops
+	err := st.Update(ctx, func(tx store.Tx) error {
+		p, err := tx.Person(ctx, tenantID, personID)
+		if err != nil {
+			return err
+		}
+		p.Active = false
+		return tx.UpdatePerson(ctx, &p)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := a.Allowed(ctx, tenantID, personID, access.PermEditEmployee); err != nil || ok {
+		t.Fatalf("after an idle spell the cached answer was used: %v, %v", ok, err)
+	}
+}
