@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"crewid"
 	"crewid/access"
@@ -123,11 +124,36 @@ func (c *Console) checkForm(r *http.Request, v *Viewer) error {
 // maxFormBytes bounds a form body.
 const maxFormBytes = 1 << 20
 
+// checkInput parses the query and form and refuses text no record can
+// hold (not UTF-8, or with a NUL byte), as the databases would refuse it
+// deep inside a query. Line breaks and tabs stay allowed for text areas.
+func checkInput(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return err
+		}
+		return crewid.Errorf(crewid.Invalid, "The form could not be read.")
+	}
+	for name, values := range r.Form {
+		for _, v := range append(values, name) {
+			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				return crewid.Errorf(crewid.Invalid, "The form contains characters that are not allowed.")
+			}
+		}
+	}
+	return nil
+}
+
 // public wraps a handler anyone may reach. A signed-in visitor is known
 // to it (viewerFrom), but not required.
 func (c *Console) public(h http.HandlerFunc) http.Handler {
 	return c.headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if err := checkInput(w, r); err != nil {
+			c.fail(w, r, err)
+			return
+		}
 		v, _ := c.authenticate(w, r)
 		if v != nil {
 			r = r.WithContext(context.WithValue(r.Context(), viewerKey{}, v))
@@ -146,7 +172,10 @@ func (c *Console) public(h http.HandlerFunc) http.Handler {
 // is sent to the sign-in page and comes back afterwards.
 func (c *Console) signedIn(h func(http.ResponseWriter, *http.Request, *Viewer)) http.Handler {
 	return c.headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if err := checkInput(w, r); err != nil {
+			c.fail(w, r, err)
+			return
+		}
 		v, err := c.authenticate(w, r)
 		if err != nil {
 			c.fail(w, r, err)
