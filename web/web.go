@@ -11,7 +11,7 @@
 //     "title"); it is rendered inside templates/layout.html, which draws
 //     the header (company, environment, signed-in person), the navigation
 //     and any flash message.
-//   - Register a route in routes (console.go style): c.public(h) for pages
+//   - Register a route in routes (auth.go) or a function it calls: c.public(h) for pages
 //     anyone may see, c.signedIn(h) for pages that need a session; the
 //     handler gets the viewer (person, effective permissions, form token).
 //   - Answer with c.render(w, r, http.StatusOK, "NAME", view) — set
