@@ -1,9 +1,10 @@
 // Package web is crewid's web console: server-rendered pages for everyone
-// (sign-in, invitation acceptance, forgotten password, required actions,
-// own profile and password) and for administrators (Settings > People,
-// the local message outbox). It calls the domain services directly; its
-// handlers translate forms to calls and results to pages, and the domain
-// decides (permissions through package access).
+// (sign-in, with a password or a company account, invitation acceptance,
+// forgotten password, required actions, own profile and password) and for
+// administrators (Settings > People, roles, API applications, webhooks,
+// history, single sign-on, the local message outbox). It calls the domain
+// services directly; its handlers translate forms to calls and results to
+// pages, and the domain decides (permissions through package access).
 //
 // # Adding a page
 //
