@@ -124,18 +124,7 @@ func (c *Console) appFailed(w http.ResponseWriter, r *http.Request, err error, d
 }
 
 func (c *Console) appOf(w http.ResponseWriter, r *http.Request, v *Viewer) (crewid.App, bool) {
-	if !c.authorize(w, r, v, access.TaskManageApps) {
-		return crewid.App{}, false
-	}
-	id, err := idOf(r, "id")
-	if err == nil {
-		var app crewid.App
-		if app, err = c.Apps.Get(r.Context(), v.Person.TenantID, id); err == nil {
-			return app, true
-		}
-	}
-	c.fail(w, r, err)
-	return crewid.App{}, false
+	return recordOf(c, w, r, v, access.TaskManageApps, c.Apps.Get)
 }
 
 func (c *Console) appShow(w http.ResponseWriter, r *http.Request, v *Viewer) {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,17 +15,12 @@ import (
 	"crewid/store/sqlite"
 )
 
-// busyHistory is a server whose tenant has 10,000 history events (updates
-// of technicians by two people, a day apart in turns), with an
-// administrator's session cookies.
-type busyHistory struct {
-	env     *servertest.Env
-	cookies []*http.Cookie
-}
-
 const busyEvents = 10_000
 
-func newBusyHistory(tb testing.TB, st store.Store) *busyHistory {
+// newBusyHistory starts a server whose tenant has 10,000 history events
+// (updates of technicians by two people, a minute apart), with an
+// administrator's session cookies to render pages with.
+func newBusyHistory(tb testing.TB, st store.Store) *bigTenant {
 	tb.Helper()
 	env := servertest.Start(tb, st)
 	addAdmin(tb, env)
@@ -65,19 +58,7 @@ func newBusyHistory(tb testing.TB, st store.Store) *busyHistory {
 		tb.Fatalf("sign in: %d", status)
 	}
 	req, _ := http.NewRequest(http.MethodGet, env.URL+"/", nil)
-	return &busyHistory{env: env, cookies: b.client.Jar.Cookies(req.URL)}
-}
-
-func (bh *busyHistory) render(tb testing.TB, path, want string) {
-	req := httptest.NewRequest(http.MethodGet, path, nil)
-	for _, c := range bh.cookies {
-		req.AddCookie(c)
-	}
-	rec := httptest.NewRecorder()
-	bh.env.Server.Handler.ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), want) {
-		tb.Fatalf("GET %s: %d", path, rec.Code)
-	}
+	return &bigTenant{env: env, cookies: b.client.Jar.Cookies(req.URL)}
 }
 
 var historyPages = []struct{ name, path, want string }{

@@ -141,18 +141,7 @@ func (c *Console) roleFailed(w http.ResponseWriter, r *http.Request, err error, 
 }
 
 func (c *Console) roleOf(w http.ResponseWriter, r *http.Request, v *Viewer) (crewid.Role, bool) {
-	if !c.authorize(w, r, v, access.TaskAdminSettings) {
-		return crewid.Role{}, false
-	}
-	id, err := idOf(r, "id")
-	if err == nil {
-		var role crewid.Role
-		if role, err = c.Store.Role(r.Context(), v.Person.TenantID, id); err == nil {
-			return role, true
-		}
-	}
-	c.fail(w, r, err)
-	return crewid.Role{}, false
+	return recordOf(c, w, r, v, access.TaskAdminSettings, c.Store.Role)
 }
 
 func (c *Console) roleEdit(w http.ResponseWriter, r *http.Request, v *Viewer) {

@@ -56,6 +56,25 @@ func idOf(r *http.Request, name string) (int64, error) {
 	return id, nil
 }
 
+// recordOf checks that the viewer may do task, then reads the record of
+// the path's {id} in their tenant with get. When either fails it draws the
+// error page and reports false.
+func recordOf[T any](c *Console, w http.ResponseWriter, r *http.Request, v *Viewer, task access.Task,
+	get func(ctx context.Context, tenantID, id int64) (T, error)) (T, bool) {
+	var rec T
+	if !c.authorize(w, r, v, task) {
+		return rec, false
+	}
+	id, err := idOf(r, "id")
+	if err == nil {
+		if rec, err = get(r.Context(), v.Person.TenantID, id); err == nil {
+			return rec, true
+		}
+	}
+	c.fail(w, r, err)
+	return rec, false
+}
+
 // asViewer is ctx carrying the viewer's permissions, as the domain's rules
 // on who may give which permission expect of a change made by a person.
 func asViewer(ctx context.Context, v *Viewer) context.Context {

@@ -81,18 +81,7 @@ func (c *Console) webhookFailed(w http.ResponseWriter, r *http.Request, err erro
 }
 
 func (c *Console) webhookOf(w http.ResponseWriter, r *http.Request, v *Viewer) (crewid.Webhook, bool) {
-	if !c.authorize(w, r, v, access.TaskAdminSettings) {
-		return crewid.Webhook{}, false
-	}
-	id, err := idOf(r, "id")
-	if err == nil {
-		var hook crewid.Webhook
-		if hook, err = c.Store.Webhook(r.Context(), v.Person.TenantID, id); err == nil {
-			return hook, true
-		}
-	}
-	c.fail(w, r, err)
-	return crewid.Webhook{}, false
+	return recordOf(c, w, r, v, access.TaskAdminSettings, c.Store.Webhook)
 }
 
 // withLog adds a page of the subscription's delivery log to d, per the
