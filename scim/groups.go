@@ -167,7 +167,7 @@ func (s *Service) ListGroups(ctx context.Context, tenantID int64, filterText str
 		StartIndex: page.StartIndex, Resources: []Group{}}
 	from := min(page.StartIndex-1, len(matched))
 	for _, r := range matched[from:min(from+page.Count, len(matched))] {
-		g, err := s.group(ctx, s.Store, r, externalIDs[r.ID], withMembers, base)
+		g, err := s.group(ctx, s.Store, r, externalIDs[r.ID], withMembers, false, base)
 		if err != nil {
 			return ListResponse[Group]{}, err
 		}
@@ -183,7 +183,7 @@ func (s *Service) GetGroup(ctx context.Context, tenantID int64, id string, withM
 	if err != nil {
 		return Group{}, err
 	}
-	return s.group(ctx, s.Store, r, ext, withMembers, base)
+	return s.group(ctx, s.Store, r, ext, withMembers, true, base)
 }
 
 func findRole(ctx context.Context, r store.Reader, tenantID int64, id string) (crewid.Role, string, error) {
@@ -218,22 +218,28 @@ func members(ctx context.Context, r store.Reader, tenantID, roleID int64) ([]cre
 	}
 }
 
-func (s *Service) group(ctx context.Context, r store.Reader, role crewid.Role, externalID string, withMembers bool, base string) (Group, error) {
+// group maps a role to a Group. A single Group (versioned) carries its
+// version, which covers the members even when they are left out, so that
+// it tells whether the group changed; list entries carry none, and read
+// members only when they show them.
+func (s *Service) group(ctx context.Context, r store.Reader, role crewid.Role, externalID string, withMembers, versioned bool, base string) (Group, error) {
 	g := Group{Schemas: []string{SchemaGroup}, ID: formatID(role.ID), ExternalID: externalID, DisplayName: role.Name}
-	// The version covers the members even when they are left out, so
-	// that it tells whether the group changed.
+	g.Meta = &Meta{ResourceType: "Group", Created: formatTime(role.CreatedOn), LastModified: formatTime(role.ModifiedOn),
+		Location: base + "/Groups/" + g.ID}
+	if !withMembers && !versioned {
+		return g, nil
+	}
 	held, err := members(ctx, r, role.TenantID, role.ID)
 	if err != nil {
 		return Group{}, err
 	}
-	all := make([]Reference, len(held))
+	g.Members = make([]Reference, len(held))
 	for i, p := range held {
-		all[i] = Reference{Value: Text(formatID(p.ID)), Display: p.Name, Ref: base + "/Users/" + formatID(p.ID), Type: "User"}
+		g.Members[i] = Reference{Value: Text(formatID(p.ID)), Display: p.Name, Ref: base + "/Users/" + formatID(p.ID), Type: "User"}
 	}
-	g.Members = all
-	g.Meta = &Meta{ResourceType: "Group", Created: formatTime(role.CreatedOn), LastModified: formatTime(role.ModifiedOn),
-		Location: base + "/Groups/" + g.ID}
-	g.Meta.Version = version(g)
+	if versioned {
+		g.Meta.Version = version(g)
+	}
 	if !withMembers {
 		g.Members = nil
 	}
@@ -295,7 +301,7 @@ func (s *Service) changeGroup(ctx context.Context, actor crewid.Actor, tenantID 
 		if err != nil {
 			return err
 		}
-		current, err := s.group(ctx, tx, role, ext, true, base)
+		current, err := s.group(ctx, tx, role, ext, true, false, base)
 		if err != nil {
 			return err
 		}
@@ -444,7 +450,7 @@ func (s *Service) regroup(ctx context.Context, tx store.Tx, tenantID, id int64, 
 	if err != nil {
 		return Group{}, err
 	}
-	return s.group(ctx, tx, r, ext, true, base)
+	return s.group(ctx, tx, r, ext, true, true, base)
 }
 
 // memberIDs reads the ids of members, without duplicates.

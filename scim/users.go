@@ -114,7 +114,7 @@ func (s *Service) visiblePerson(ctx context.Context, r store.Reader, tenantID in
 }
 
 // users maps people to Users, reading their directory data and role names
-// in one go.
+// in one go. List entries carry no meta.version (see user).
 func (s *Service) users(ctx context.Context, r store.Reader, tenantID int64, found []crewid.Person, base string) ([]User, error) {
 	ids := make([]int64, len(found))
 	for i, p := range found {
@@ -140,7 +140,11 @@ func (s *Service) user(ctx context.Context, r store.Reader, p crewid.Person, dir
 	if err != nil {
 		return User{}, err
 	}
-	return toUser(p, dir, roles, base), nil
+	u := toUser(p, dir, roles, base)
+	// Only a single User carries its version (and ETag): hashing every
+	// User of a list would cost more than the list itself.
+	u.Meta.Version = version(u)
+	return u, nil
 }
 
 // roleNames reads the names of the tenant's roles (a tenant has tens).
@@ -227,7 +231,6 @@ func toUser(p crewid.Person, dir store.PersonDirectory, roles map[int64]string, 
 	u.Crewid = ext
 	u.Meta = &Meta{ResourceType: "User", Created: formatTime(p.CreatedOn), LastModified: formatTime(p.ModifiedOn),
 		Location: base + "/Users/" + u.ID}
-	u.Meta.Version = version(u)
 	return u
 }
 
