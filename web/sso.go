@@ -10,6 +10,7 @@ import (
 
 	"crewid"
 	"crewid/access"
+	"crewid/api"
 	"crewid/api/auth"
 	"crewid/sso"
 )
@@ -24,6 +25,11 @@ import (
 // ssoReturnPath is where the console's sign-ins end; its query carries
 // the console page to go on to ("next").
 const ssoReturnPath = "/signin/sso/done"
+
+// ssoStartedCookie marks a browser that started a sign-in from the
+// console, so that a refusal at the callback, which carries no redirect,
+// is shown on the console's sign-in page rather than as JSON.
+const ssoStartedCookie = "crewid_sso_console"
 
 type ssoSettingsData struct {
 	Config      crewid.SSOConfig
@@ -130,8 +136,9 @@ func (c *Console) ssoSignInPage(w http.ResponseWriter, r *http.Request) {
 	}
 	// The same binding cookie as the API's start sets: the shared
 	// callback checks it.
-	http.SetCookie(w, &http.Cookie{Name: auth.SSOCookie, Value: started.Browser, Path: "/auth/sso",
-		MaxAge: int(sso.SignInTTL / time.Second), HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
+	for name, value := range map[string]string{auth.SSOCookie: started.Browser, ssoStartedCookie: "1"} {
+		http.SetCookie(w, c.ssoCookie(name, value, int(sso.SignInTTL/time.Second)))
+	}
 	// A link, not a redirect: the form-action policy would stop a form's
 	// redirect to the provider.
 	c.render(w, r, http.StatusOK, "signin-sso-continue", &View{Title: "Sign in with your company account", Data: started.URL})
@@ -158,16 +165,38 @@ func (c *Console) findTenant(r *http.Request, company string) (int64, error) {
 	return 0, crewid.ErrNotFound
 }
 
-// FinishSSO answers a finished single sign-on that the console started:
-// it sets the session cookies, as a password sign-in does, and sends the
-// person on. It reports false, answering nothing, for other sign-ins.
-func (c *Console) FinishSSO(w http.ResponseWriter, r *http.Request, s sso.Session) bool {
-	u, err := url.Parse(s.Redirect)
-	if err != nil || u.Path != ssoReturnPath {
-		return false
+func (c *Console) ssoCookie(name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: "/auth/sso", MaxAge: maxAge, HttpOnly: true, Secure: c.secure,
+		SameSite: http.SameSiteLaxMode}
+}
+
+// FinishSSO answers the callback of a single sign-on that the console
+// started: a session gets the session cookies, as a password sign-in
+// does, and goes on to the page asked for; a refusal is shown on the
+// sign-in page. It reports false, answering nothing, for other sign-ins.
+func (c *Console) FinishSSO(w http.ResponseWriter, r *http.Request, s sso.Session, refusal error) bool {
+	var next string
+	if refusal != nil {
+		if cookieValue(r, ssoStartedCookie) == "" {
+			return false
+		}
+	} else {
+		u, err := url.Parse(s.Redirect)
+		if err != nil || u.Path != ssoReturnPath {
+			return false
+		}
+		next = localPath(u.Query().Get("next"))
+		http.SetCookie(w, c.ssoCookie(ssoStartedCookie, "", -1))
 	}
 	c.headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c.finishSignIn(w, r, s.Result, "", localPath(u.Query().Get("next")))
+		switch {
+		case refusal == nil:
+			c.finishSignIn(w, r, s.Result, "", next)
+		case crewid.CodeOf(refusal) == crewid.Internal:
+			c.fail(w, r, refusal)
+		default:
+			c.render(w, r, api.Status(refusal), "signin", &View{Title: "Sign in", Error: refusal.Error(), Data: signInData{Next: "/"}})
+		}
 	})).ServeHTTP(w, r)
 	return true
 }

@@ -63,12 +63,35 @@ func TestSignInWithCompanyAccount(t *testing.T) {
 	}
 
 	// The company, by name, leads to the provider's login form.
-	status, body = person.get("/signin/sso?next=/profile&tenant=acme+heating")
+	resp, page := companySignIn(t, person, idp, "acme+heating", "/profile", "erin")
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/profile" || !strings.Contains(page, "Erin Office") {
+		t.Fatalf("after the provider: %d at %s\n%s", resp.StatusCode, resp.Request.URL, page)
+	}
+	// The session is the console's own: other pages know her.
+	_, body = person.get("/")
+	mustContain(t, body, "Welcome, Erin Office")
+
+	// Someone the provider knows but no person here is refused on the
+	// console's sign-in page, not with the API's JSON.
+	idp.AddUser(ssotest.User{Subject: "sub-max", Username: "max", Claims: map[string]any{"oid": "oid-max"}})
+	resp, page = companySignIn(t, newBrowser(t, env.URL), idp, itoa(env.Tenant.ID), "/", "max")
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(page, `id="signin-form"`) ||
+		!strings.Contains(page, "Single sign-on did not sign you in") {
+		t.Fatalf("unknown person: %d at %s\n%s", resp.StatusCode, resp.Request.URL, page)
+	}
+}
+
+// companySignIn starts a sign-in with the company account from the
+// console for tenant, signs username in at the provider and follows the
+// redirects back; it returns the last answer and its page.
+func companySignIn(t *testing.T, b *browser, idp *ssotest.Provider, tenant, next, username string) (*http.Response, string) {
+	t.Helper()
+	status, body := b.get("/signin/sso?next=" + url.QueryEscape(next) + "&tenant=" + tenant)
 	m := regexp.MustCompile(`href="([^"]+)" id="sso-continue"`).FindStringSubmatch(body)
 	if status != http.StatusOK || m == nil {
 		t.Fatalf("start: %d\n%s", status, body)
 	}
-	resp, err := person.client.Get(html.UnescapeString(m[1]))
+	resp, err := b.client.Get(html.UnescapeString(m[1]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,16 +101,11 @@ func TestSignInWithCompanyAccount(t *testing.T) {
 		t.Fatalf("not at the provider: %s\n%s", resp.Request.URL, page)
 	}
 	id := resp.Request.URL.Query().Get("authRequestID")
-	resp, err = person.client.PostForm(idp.Issuer+"/login", url.Values{"authRequestID": {id}, "username": {"erin"}})
+	resp, err = b.client.PostForm(idp.Issuer+"/login", url.Values{"authRequestID": {id}, "username": {username}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	page, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/profile" || !strings.Contains(string(page), "Erin Office") {
-		t.Fatalf("after the provider: %d at %s\n%s", resp.StatusCode, resp.Request.URL, page)
-	}
-	// The session is the console's own: other pages know her.
-	_, body = person.get("/")
-	mustContain(t, body, "Welcome, Erin Office")
+	return resp, string(page)
 }

@@ -24,10 +24,11 @@ type SSOHandler struct {
 	SSO *sso.Service
 	// Limiter limits attempts per client address; nil for no limit.
 	Limiter *Limiter
-	// Handoff, when set, is offered each finished sign-in before the JSON
-	// answer; it answers the sign-ins it claims and reports true. The web
-	// console claims those it started, to set its session cookies.
-	Handoff func(w http.ResponseWriter, r *http.Request, s sso.Session) bool
+	// Handoff, when set, is offered the outcome of each callback (the
+	// session, or the refusal) before the JSON answer; it answers the
+	// sign-ins it claims and reports true. The web console claims those it
+	// started, to set its session cookies or show the refusal on a page.
+	Handoff func(w http.ResponseWriter, r *http.Request, s sso.Session, err error) bool
 }
 
 // SSOCookie holds the browser binding of a started sign-in.
@@ -74,13 +75,16 @@ func (h *SSOHandler) callback(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// The cookie stays: a forged callback must not spoil the
 		// genuine one still to come. It expires with the sign-in.
+		if h.Handoff != nil && h.Handoff(w, r, sess, err) {
+			return
+		}
 		api.WriteError(w, r, err)
 		return
 	}
 	http.SetCookie(w, h.cookie("", -1))
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
-	if h.Handoff != nil && h.Handoff(w, r, sess) {
+	if h.Handoff != nil && h.Handoff(w, r, sess, nil) {
 		return
 	}
 	api.WriteJSON(w, ssoTokensResponse{AccessToken: sess.AccessToken, RefreshToken: sess.RefreshToken,
