@@ -151,19 +151,30 @@ func (w *Worker) Channels() []string {
 // started are given back. Run returns when that is done.
 func (w *Worker) Run(ctx context.Context) {
 	w.init()
+	Poll(ctx, w.wake, w.interval(), func(ctx context.Context) error {
+		_, err := w.DrainOnce(ctx)
+		return err
+	}, func(err error, failures int) {
+		w.logger().Error("notify: cannot read the outbox", "err", err, "failures", failures)
+	})
+}
+
+// Poll runs drain until ctx ends: at once, then whenever wake receives
+// and every interval. While drain keeps failing (the database is likely
+// unreachable) it waits longer, doubling up to 30 seconds, and reports
+// the failure the first time and every 20th. Delivery workers share it.
+func Poll(ctx context.Context, wake <-chan struct{}, interval time.Duration, drain func(context.Context) error, report func(err error, failures int)) {
 	failures := 0
 	for {
-		_, err := w.DrainOnce(ctx)
+		err := drain(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		wait := w.interval()
+		wait := interval
 		if err != nil {
-			// The database is likely unreachable: say so once in a while,
-			// and back off up to 30 seconds.
 			failures++
 			if failures == 1 || failures%20 == 0 {
-				w.logger().Error("notify: cannot read the outbox", "err", err, "failures", failures)
+				report(err, failures)
 			}
 			wait = min(wait<<min(failures, 6), 30*time.Second)
 		} else {
@@ -174,7 +185,7 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-ctx.Done():
 			t.Stop()
 			return
-		case <-w.wake:
+		case <-wake:
 			t.Stop()
 		case <-t.C:
 		}

@@ -130,32 +130,12 @@ func (w *Worker) Wake() {
 // bounded) and recorded before Run returns.
 func (w *Worker) Run(ctx context.Context) {
 	w.init()
-	failures := 0
-	for {
+	notify.Poll(ctx, w.wake, w.interval(), func(ctx context.Context) error {
 		_, err := w.DrainOnce(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		wait := w.interval()
-		if err != nil {
-			failures++
-			if failures == 1 || failures%20 == 0 {
-				w.logger().Error("webhooks: cannot claim deliveries", "err", err, "failures", failures)
-			}
-			wait = min(wait<<min(failures, 5), 30*time.Second)
-		} else {
-			failures = 0
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-w.wake:
-			t.Stop()
-		case <-t.C:
-		}
-	}
+		return err
+	}, func(err error, failures int) {
+		w.logger().Error("webhooks: cannot claim deliveries", "err", err, "failures", failures)
+	})
 }
 
 // DrainOnce delivers every delivery due now, until claims find none, and
