@@ -26,6 +26,7 @@ import (
 
 	"crewid"
 	"crewid/server/servertest"
+	"crewid/store"
 )
 
 // hookReceiver is an HTTP receiver of deliveries.
@@ -773,4 +774,34 @@ func mustTenants(t *testing.T, env *servertest.Env) []crewid.Tenant {
 		t.Fatal(err)
 	}
 	return ts
+}
+
+func TestWebhookDeliveryOfPrunedEvent(t *testing.T) {
+	t.Parallel()
+	servertest.ForEachBackend(t, func(t *testing.T, b servertest.Backend) {
+		t.Parallel()
+		clock := newTestClock()
+		x := startHooks(t, b, clock)
+		rcv := newHookReceiver(t)
+		hook, _ := x.subscribe(t, rcv.srv.URL+"/hook", "BusinessUnit.*")
+		x.mustID(t, "POST", x.sp("/business-units"), map[string]any{"name": "Short-lived history"})
+		// Retention removes the event before its delivery is attempted.
+		clock.Advance(48 * time.Hour)
+		x.mustID(t, "POST", x.sp("/tag-types"), map[string]any{"name": "Kept"})
+		err := x.env.Store.Update(context.Background(), func(tx store.Tx) error {
+			_, err := tx.PruneEvents(context.Background(), x.tid, clock.Now().Add(-time.Hour), 1000)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x.drain(t)
+		log := x.deliveryLog(t, hook.ID, "")
+		if len(log) != 1 || log[0].Status != "Failed" || log[0].LastError == nil || !strings.Contains(*log[0].LastError, "no longer in history") {
+			t.Errorf("delivery of a pruned event: %+v", log)
+		}
+		if n := len(rcv.deliveries("/hook")); n != 0 {
+			t.Errorf("the receiver got %d requests for a pruned event", n)
+		}
+	})
 }
