@@ -25,8 +25,10 @@ import (
 	"time"
 
 	"crewid"
+	"crewid/api/settings"
 	"crewid/server/servertest"
 	"crewid/store"
+	"crewid/webhooks"
 )
 
 // hookReceiver is an HTTP receiver of deliveries.
@@ -802,6 +804,53 @@ func TestWebhookDeliveryOfPrunedEvent(t *testing.T) {
 		}
 		if n := len(rcv.deliveries("/hook")); n != 0 {
 			t.Errorf("the receiver got %d requests for a pruned event", n)
+		}
+	})
+}
+
+// TestWebhookTwoNodes runs a second delivery worker, as another node on
+// the same database would: every event is delivered, and (no node dying)
+// exactly once, the leases keeping the workers apart.
+func TestWebhookTwoNodes(t *testing.T) {
+	t.Parallel()
+	servertest.ForEachBackend(t, func(t *testing.T, b servertest.Backend) {
+		t.Parallel()
+		x := startHooks(t, b, nil)
+		rcv := newHookReceiver(t)
+		hook, _ := x.subscribe(t, rcv.srv.URL+"/hook", "*")
+		first := x.createdEventID(t, hook.ID)
+		other := &webhooks.Worker{Store: x.env.Store, Encode: settings.EventJSON, AllowPrivate: true, Owner: "other-node",
+			Interval: 5 * time.Millisecond, Batch: 3}
+		x.env.Server.WebhookWorker.Batch = 3
+		x.env.RunWebhooks(t, 5*time.Millisecond)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); other.Run(ctx) }()
+		defer func() { cancel(); <-done }()
+
+		var wg sync.WaitGroup
+		for i := range 4 {
+			wg.Go(func() {
+				for j := range 15 {
+					x.mustID(t, "POST", x.sp("/tag-types"), map[string]any{"name": fmt.Sprintf("Node tag %d-%d", i, j)})
+				}
+			})
+		}
+		wg.Wait()
+		want := x.eventIDs(t, first, "")
+		waitFor(t, "every event", func() bool { return slices.Equal(rcv.acceptedIDs("/hook"), want) })
+		waitFor(t, "the results recorded", func() bool { return len(x.deliveryLog(t, hook.ID, "status=Pending")) == 0 })
+		seen := map[string]int{}
+		for _, d := range rcv.deliveries("/hook") {
+			seen[d.eventID]++
+		}
+		for id, n := range seen {
+			if n != 1 {
+				t.Errorf("event %s delivered %d times", id, n)
+			}
+		}
+		if len(seen) != len(want) {
+			t.Errorf("%d events delivered, want %d", len(seen), len(want))
 		}
 	})
 }
