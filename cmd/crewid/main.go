@@ -121,6 +121,28 @@ func (fs flagSet) str(name, env, def, help string) *string {
 	return fs.String(name, def, help)
 }
 
+// boolean defines a switch with an environment variable fallback: given
+// bare (--name) it means true, and --name=VALUE keeps VALUE as written for
+// the caller to check, so that a wrong value is reported with the others.
+func (fs flagSet) boolean(name, env, def, help string) *string {
+	if v, ok := os.LookupEnv(env); ok && env != "" {
+		def = v
+	}
+	if env != "" {
+		help += " (env " + env + ")"
+	}
+	v := switchValue(def)
+	fs.Var(&v, name, help)
+	return (*string)(&v)
+}
+
+// switchValue is a flag.Value that may be given without a value.
+type switchValue string
+
+func (v *switchValue) String() string     { return string(*v) }
+func (v *switchValue) Set(s string) error { *v = switchValue(s); return nil }
+func (v *switchValue) IsBoolFlag() bool   { return true }
+
 // parse parses args and refuses stray positional arguments.
 func (fs flagSet) parse(args []string) error {
 	if err := fs.Parse(args); err != nil {

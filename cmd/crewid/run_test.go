@@ -69,6 +69,22 @@ func TestParseServeFlagsEnvironment(t *testing.T) {
 	}
 }
 
+// --allow-private-webhooks is a switch: given bare it means true.
+func TestParseServeFlagsBareSwitch(t *testing.T) {
+	unsetenv(t, "CREWID_ALLOW_PRIVATE_WEBHOOKS")
+	cfg, _, err := parseServeFlags([]string{"--allow-private-webhooks", "--addr", "127.0.0.1:9393"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.allowPrivateWebhooks || cfg.addr != "127.0.0.1:9393" {
+		t.Errorf("bare --allow-private-webhooks: got %+v", cfg)
+	}
+	t.Setenv("CREWID_ALLOW_PRIVATE_WEBHOOKS", "true")
+	if cfg, _, err = parseServeFlags([]string{"--allow-private-webhooks=false"}, io.Discard); err != nil || cfg.allowPrivateWebhooks {
+		t.Errorf("--allow-private-webhooks=false over the environment: %+v, %v", cfg, err)
+	}
+}
+
 func TestParseServeFlagsDefaults(t *testing.T) {
 	for _, env := range []string{"CREWID_ADDR", "CREWID_DATABASE_URL", "CREWID_PUBLIC_URL", "CREWID_SMTP_URL",
 		"CREWID_SMS_URL", "CREWID_ENVIRONMENT", "CREWID_SIGNIN_RATE", "CREWID_LOCKOUT_THRESHOLD",

@@ -96,7 +96,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, dbFlags, err
 	rate := fs.str("signin-rate", "CREWID_SIGNIN_RATE", "60", "sign-in and reset attempts per minute per client address (0 = off)")
 	threshold := fs.str("lockout-threshold", "CREWID_LOCKOUT_THRESHOLD", "10", "failed sign-ins that lock an account")
 	duration := fs.str("lockout-duration", "CREWID_LOCKOUT_DURATION", "30m", "how long a lock lasts")
-	private := fs.str("allow-private-webhooks", "CREWID_ALLOW_PRIVATE_WEBHOOKS", "false", "allow webhook URLs on loopback or private addresses")
+	private := fs.boolean("allow-private-webhooks", "CREWID_ALLOW_PRIVATE_WEBHOOKS", "false", "allow webhook URLs on loopback or private addresses")
 	if err := fs.parse(args); err != nil {
 		return serveConfig{}, db, err
 	}

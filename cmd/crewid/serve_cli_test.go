@@ -259,7 +259,7 @@ func TestServeRefusesBadSettings(t *testing.T) {
 			[]string{"--environment", "--lockout-duration", "--signin-rate"}},
 		{nil, []string{"serve", "--signin-rate", "-1"}, []string{"--signin-rate"}},
 		{nil, []string{"serve", "--lockout-threshold", "0"}, []string{"--lockout-threshold"}},
-		{nil, []string{"serve", "--allow-private-webhooks", "perhaps"}, []string{"--allow-private-webhooks"}},
+		{nil, []string{"serve", "--allow-private-webhooks=perhaps"}, []string{"--allow-private-webhooks"}},
 		{nil, []string{"serve", "--addr", "8080"}, []string{"--addr must be host:port"}},
 		{nil, []string{"serve", "--public-url", "ftp://files.example.test"}, []string{"--public-url"}},
 		{nil, []string{"serve", "--smtp", "http://mail.example.test"}, []string{"--smtp"}},
