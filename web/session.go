@@ -312,12 +312,17 @@ func (c *Console) takeFlash(w http.ResponseWriter, r *http.Request) string {
 
 // authorize answers whether the viewer may do task; when not, it draws the
 // 403 page and the handler stops.
+// The refusal is recorded in history as the APIs record theirs.
 func (c *Console) authorize(w http.ResponseWriter, r *http.Request, v *Viewer, task access.Task) bool {
-	if err := access.Authorize(v.Perms, task); err != nil {
-		c.fail(w, r, err)
-		return false
+	err := access.Authorize(v.Perms, task)
+	if err == nil {
+		return true
 	}
-	return true
+	if perm, ok := access.TaskPermission(task); ok && c.Access != nil {
+		err = c.Access.Deny(r.Context(), v.Actor(r), v.Person.TenantID, "console "+r.Method+" "+r.URL.Path, perm)
+	}
+	c.fail(w, r, err)
+	return false
 }
 
 // fail draws the error page for err with its status. Internal errors are

@@ -337,8 +337,15 @@ func TestAdminScreensNeedTheirPermission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after.Total != before.Total {
-		t.Fatalf("refused forms changed something: %d events before, %d after", before.Total, after.Total)
+	// Each refusal is recorded, and nothing else happened.
+	denials, err := env.Store.History(ctx, env.Tenant.ID, store.HistoryQuery{Page: 1, PageSize: 1, IncludeTotal: true,
+		EventQuery: store.EventQuery{EventType: access.EventPermissionDenied}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if refused := 5 + 9; denials.Total != refused || after.Total != before.Total+refused {
+		t.Fatalf("refused requests: %d events before, %d after, %d denials; want %d more events, all denials",
+			before.Total, after.Total, denials.Total, refused)
 	}
 	if role, _ := env.Store.Role(ctx, env.Tenant.ID, dispatcher.ID); role.Name != dispatcher.Name || !role.Active {
 		t.Fatal("the dispatcher role changed")
