@@ -111,7 +111,9 @@ type Config struct {
 	ResetTokenTTL time.Duration
 	ResetLinkTTL  time.Duration
 	// MaxConcurrentHashes bounds the password hashes computed at once
-	// (default twice GOMAXPROCS); further requests wait for a slot.
+	// (default GOMAXPROCS: a hash keeps a core busy, so more at once add
+	// no throughput, only 19 MiB of memory each); further requests wait
+	// for a slot.
 	MaxConcurrentHashes int
 	// SessionCacheTTL is how long a node trusts what it read about a
 	// person's sessions when checking access tokens (default 2 seconds).
@@ -157,7 +159,7 @@ func (c Config) withDefaults() Config {
 	def(&c.ResetTokenTTL, DefaultResetTokenTTL)
 	def(&c.ResetLinkTTL, DefaultResetLinkTTL)
 	if c.MaxConcurrentHashes <= 0 {
-		c.MaxConcurrentHashes = 2 * runtime.GOMAXPROCS(0)
+		c.MaxConcurrentHashes = runtime.GOMAXPROCS(0)
 	}
 	def(&c.SessionCacheTTL, DefaultSessionCacheTTL)
 	return c
