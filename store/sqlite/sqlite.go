@@ -29,6 +29,7 @@ var migrations embed.FS
 var Flavor = sqlstore.Flavor{
 	Name:                "sqlite",
 	CacheStatements:     true,
+	SteerPlanner:        true,
 	UniqueViolation:     uniqueViolation,
 	ForeignKeyViolation: func(err error) bool { return code(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY },
 	Retryable: func(err error) bool {

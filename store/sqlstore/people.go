@@ -259,11 +259,19 @@ func (c conn) loadPersonChildren(ctx context.Context, people []crewid.Person) er
 func (c conn) loadPersonChildChunk(ctx context.Context, tenantID int64, ids []int64, people []crewid.Person, index map[int64]int) error {
 	pairs := func(table, col string, set func(p *crewid.Person, id int64)) error {
 		var w where
-		// The unary + keeps SQLite (without ANALYZE statistics) from
-		// choosing the (tenant_id, role_id|zone_id) index, which reads every
-		// row of the tenant; the primary key (person_id, …) finds the rows
-		// of these people directly. The condition itself is unchanged.
-		w.add("+tenant_id = ?", tenantID)
+		// On SQLite (without ANALYZE statistics) the unary + keeps the
+		// planner from choosing the (tenant_id, role_id|zone_id) index,
+		// which reads every row of the tenant; the primary key
+		// (person_id, …) finds the rows of these people directly. The
+		// condition itself is unchanged. PostgreSQL must keep the plain
+		// column: with the + it has no index left it trusts for a long IN
+		// list and scans the whole table (100 ms a page of 1,000 people
+		// among 1,000,000, against 2 ms through the tenant's index).
+		if c.db.flavor.SteerPlanner {
+			w.add("+tenant_id = ?", tenantID)
+		} else {
+			w.add("tenant_id = ?", tenantID)
+		}
 		w.in("person_id", ids)
 		rows, err := c.query(ctx, "SELECT person_id, "+col+" FROM "+table+w.String()+" ORDER BY person_id, "+col, w.args...)
 		if err != nil {

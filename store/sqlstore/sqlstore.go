@@ -49,6 +49,9 @@ type Flavor struct {
 	// their text: SQLite otherwise parses every query anew, which costs a
 	// fifth of a list request. (pgx caches PostgreSQL's statements itself.)
 	CacheStatements bool
+	// SteerPlanner: the planner has no statistics (SQLite), so queries
+	// steer it away from a poor index with a unary + on a column.
+	SteerPlanner bool
 }
 
 // DB is the store. Reads go to the read pool; every transaction goes to the
