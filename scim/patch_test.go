@@ -39,7 +39,9 @@ func TestPatchUserShapes(t *testing.T) {
 		{"filtered path adds a missing element", `{"Operations":[{"op":"add","path":"phoneNumbers[type eq \"mobile\"].value","value":"+15550001111"}]}`,
 			func(u User) bool { return len(u.PhoneNumbers) == 1 && u.PhoneNumbers[0].Type == "mobile" }},
 		{"filtered path sets an existing element", `{"op":"x","Operations":[{"op":"replace","path":"emails[type eq \"work\"].value","value":"a@b.c"}]}`,
-			func(u User) bool { return len(u.Emails) == 1 && u.Emails[0].Value == "a@b.c" && bool(u.Emails[0].Primary) }},
+			func(u User) bool {
+				return len(u.Emails) == 1 && u.Emails[0].Value == "a@b.c" && bool(u.Emails[0].Primary)
+			}},
 		{"manager as a bare id", `{"Operations":[{"op":"add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":"42"}]}`,
 			func(u User) bool { return u.Enterprise.Manager != nil && u.Enterprise.Manager.Value == "42" }},
 		{"attribute names in any case", `{"Operations":[{"op":"REPLACE","path":"DISPLAYNAME","value":"X"}]}`,
