@@ -631,7 +631,7 @@ func histRoutes() map[string][]histCase {
 					"clientId": "acme-client-2", "enabled": true, "requireForEmployees": true},
 					eventType: "SingleSignOn.Updated", recordType: "SingleSignOn", recordID: x.tid,
 					changed: []string{"clientId", "modifiedOn", "requireForEmployees"},
-					check: wantValues(map[string]any{"clientId": "acme-client-2", "clientSecretSet": true})}
+					check:   wantValues(map[string]any{"clientId": "acme-client-2", "clientSecretSet": true})}
 			}},
 		},
 
