@@ -6,7 +6,10 @@
 // formats and the store packages map them to tables.
 package crewid
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Kind tells an office employee from a field technician. The two kinds have
 // separate uniqueness rules for email and mobile number.
@@ -464,4 +467,21 @@ type ResetCode struct {
 	ExpiresOn time.Time
 	Attempts  int
 	UsedOn    time.Time
+}
+
+// Clone copies p deeply enough that editing the copy leaves p alone: a
+// change builds its "after" from a clone of its "before".
+func (p Person) Clone() Person {
+	c := p
+	c.RoleIDs = slices.Clone(p.RoleIDs)
+	c.Overrides = slices.Clone(p.Overrides)
+	c.Positions = slices.Clone(p.Positions)
+	c.Skills = slices.Clone(p.Skills)
+	c.ZoneIDs = slices.Clone(p.ZoneIDs)
+	c.CustomFields = slices.Clone(p.CustomFields)
+	if p.Home != nil {
+		h := *p.Home
+		c.Home = &h
+	}
+	return c
 }

@@ -40,7 +40,7 @@ func (s *Service) adminUpdate(ctx context.Context, actor crewid.Actor, tenantID 
 			return crewid.ErrNotFound
 		}
 		now := s.now()
-		after := clonePerson(before)
+		after := before.Clone()
 		if err := change(tx, before, &after, now); err != nil {
 			return err
 		}

@@ -102,7 +102,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, login, pw string,
 		if err := acceptProblem(before); err != nil {
 			return err
 		}
-		after := clonePerson(before)
+		after := before.Clone()
 		after.Account.Login = login
 		applyNewPassword(&after, hash, now)
 		after.Account.State = crewid.AccountAccepted

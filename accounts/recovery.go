@@ -291,7 +291,7 @@ func (s *Service) CompleteReset(ctx context.Context, resetToken, pw string, meta
 		if !canSignIn(before) {
 			return errBadResetToken
 		}
-		after := clonePerson(before)
+		after := before.Clone()
 		applyNewPassword(&after, hash, now)
 		if before.Account.MustChange == crewid.ChangeLoginAndPassword {
 			// The login an administrator chose still has to change.

@@ -67,7 +67,7 @@ func (s *Service) ChangePassword(ctx context.Context, pr Principal, current, nex
 		if before.Account.PasswordHash != p.Account.PasswordHash {
 			return crewid.Errorf(crewid.Conflict, "The password was changed meanwhile; sign in again.")
 		}
-		after := clonePerson(before)
+		after := before.Clone()
 		applyNewPassword(&after, hash, now)
 		after.ModifiedOn = now
 		if err := tx.UpdatePerson(ctx, &after); err != nil {

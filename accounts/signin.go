@@ -373,7 +373,7 @@ func (s *Service) CompleteRequiredAction(ctx context.Context, actionToken, login
 			s.refusal(before, now) != "" || !canSignIn(before) {
 			return errActionToken
 		}
-		after := clonePerson(before)
+		after := before.Clone()
 		after.Account.Login = newLogin
 		applyNewPassword(&after, hash, now)
 		after.Account.State = crewid.AccountEstablished
@@ -458,20 +458,4 @@ func addFieldErrors(problems crewid.Problems, field string, err error) {
 		return
 	}
 	problems.Add(field, err.Error())
-}
-
-// clonePerson copies p deeply enough that editing the copy leaves p alone.
-func clonePerson(p crewid.Person) crewid.Person {
-	c := p
-	c.RoleIDs = slices.Clone(p.RoleIDs)
-	c.Overrides = slices.Clone(p.Overrides)
-	c.Positions = slices.Clone(p.Positions)
-	c.Skills = slices.Clone(p.Skills)
-	c.ZoneIDs = slices.Clone(p.ZoneIDs)
-	c.CustomFields = slices.Clone(p.CustomFields)
-	if p.Home != nil {
-		h := *p.Home
-		c.Home = &h
-	}
-	return c
 }

@@ -92,7 +92,7 @@ type Prepared struct {
 // person prepared before their tenant existed (a company's first
 // administrator).
 func (pr Prepared) ForTenant(tenantID int64, roleIDs []int64) Prepared {
-	pr.person = clonePerson(pr.person)
+	pr.person = pr.person.Clone()
 	pr.person.TenantID, pr.person.RoleIDs = tenantID, dedupeIDs(roleIDs)
 	return pr
 }
@@ -105,7 +105,7 @@ func (pr Prepared) WithLogin(login string) (Prepared, error) {
 	if err != nil {
 		return Prepared{}, err
 	}
-	pr.person = clonePerson(pr.person)
+	pr.person = pr.person.Clone()
 	pr.person.Account.Login = login
 	return pr, nil
 }
@@ -184,7 +184,7 @@ func (s *Service) Prepare(p crewid.Person, setup AccountSetup) (Prepared, error)
 // for an invitation, the invitation and its message.
 func (s *Service) Insert(ctx context.Context, tx store.Tx, actor crewid.Actor, pr Prepared) (crewid.Person, error) {
 	now := s.Now().UTC()
-	p := clonePerson(pr.person)
+	p := pr.person.Clone()
 	p.CreatedOn, p.ModifiedOn = now, now
 	if err := checkReferences(ctx, tx, nil, &p); err != nil {
 		return crewid.Person{}, err
@@ -252,7 +252,7 @@ func (s *Service) UpdateTx(ctx context.Context, tx store.Tx, actor crewid.Actor,
 	if before.Kind != kind {
 		return crewid.Person{}, crewid.ErrNotFound
 	}
-	after := clonePerson(before)
+	after := before.Clone()
 	if err := edit(&after); err != nil {
 		return crewid.Person{}, err
 	}
@@ -353,7 +353,7 @@ func (s *Service) setActive(ctx context.Context, tx store.Tx, actor crewid.Actor
 	if before.Kind != kind {
 		return crewid.ErrNotFound
 	}
-	after := clonePerson(before)
+	after := before.Clone()
 	change(&after)
 	after.ModifiedOn = now
 	if err := tx.UpdatePerson(ctx, &after); err != nil {
@@ -601,20 +601,4 @@ func checkReferences(ctx context.Context, tx store.Tx, before, p *crewid.Person)
 		p.CustomFields[i].Name = t.Name
 	}
 	return problems.Err()
-}
-
-// clonePerson copies p deeply enough that editing the copy leaves p alone.
-func clonePerson(p crewid.Person) crewid.Person {
-	c := p
-	c.RoleIDs = slices.Clone(p.RoleIDs)
-	c.Overrides = slices.Clone(p.Overrides)
-	c.Positions = slices.Clone(p.Positions)
-	c.Skills = slices.Clone(p.Skills)
-	c.ZoneIDs = slices.Clone(p.ZoneIDs)
-	c.CustomFields = slices.Clone(p.CustomFields)
-	if p.Home != nil {
-		h := *p.Home
-		c.Home = &h
-	}
-	return c
 }
