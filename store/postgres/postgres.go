@@ -22,8 +22,10 @@ var migrations embed.FS
 
 // Flavor is PostgreSQL's dialect for sqlstore.
 var Flavor = sqlstore.Flavor{
-	Name:     "postgres",
-	Numbered: true,
+	Name:         "postgres",
+	Numbered:     true,
+	NextEventID:  "nextval(pg_get_serial_sequence('events', 'id'))",
+	WritableWith: true,
 	UniqueViolation: func(err error) (string, bool) {
 		if e := pgError(err); e != nil && e.Code == "23505" {
 			return e.ConstraintName, true

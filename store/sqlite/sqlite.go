@@ -27,9 +27,12 @@ var migrations embed.FS
 
 // Flavor is SQLite's dialect for sqlstore.
 var Flavor = sqlstore.Flavor{
-	Name:                "sqlite",
-	CacheStatements:     true,
-	SteerPlanner:        true,
+	Name:            "sqlite",
+	CacheStatements: true,
+	SteerPlanner:    true,
+	// AUTOINCREMENT keeps the highest id ever given in sqlite_sequence,
+	// so an id is never reused, even once its event has been pruned.
+	NextEventID:         "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1",
 	UniqueViolation:     uniqueViolation,
 	ForeignKeyViolation: func(err error) bool { return code(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY },
 	Retryable: func(err error) bool {

@@ -138,7 +138,7 @@ func (c conn) HistoryChain(ctx context.Context, tenantID int64) (store.HistoryCh
 }
 
 func (t *tx) AppendEvent(ctx context.Context, e *crewid.Event) error {
-	prev, err := t.lockChain(ctx, e.TenantID)
+	prev, id, err := t.lockChainForAppend(ctx, e.TenantID)
 	if err != nil {
 		return err
 	}
@@ -149,6 +149,13 @@ func (t *tx) AppendEvent(ctx context.Context, e *crewid.Event) error {
 			return err
 		}
 	}
+	if prev == nil {
+		prev = []byte{}
+	}
+	// The id is taken under the chain's lock, so the event's hash is known
+	// before it is written and the row goes in whole.
+	e.ID, e.PrevHash = id, prev
+	e.Hash = history.EventHash(*e)
 	var before, after any
 	if e.Before != nil {
 		before = string(e.Before)
@@ -156,26 +163,29 @@ func (t *tx) AppendEvent(ctx context.Context, e *crewid.Event) error {
 	if e.After != nil {
 		after = string(e.After)
 	}
-	if prev == nil {
-		prev = []byte{}
+	const insertEvent = `INSERT INTO events (id, tenant_id, occurred_on, event_type, record_type, record_id,
+		actor_type, actor_id, actor_name, ip, user_agent, before, after, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	eventArgs := []any{e.ID, e.TenantID, toMicros(e.OccurredOn), e.Type, e.RecordType, e.RecordID,
+		string(e.Actor.Type), e.Actor.ID, e.Actor.Name, e.Actor.IP, e.Actor.UserAgent, before, after, e.PrevHash, e.Hash}
+	const moveHead = `UPDATE tenants SET history_head = ? WHERE id = ?`
+	headArgs := []any{e.Hash, e.TenantID}
+	queue, queueArgs := t.deliveriesOf(e) // see webhooks.go
+
+	if t.db.flavor.WritableWith {
+		// One statement, so one round trip while the tenant's lock is held.
+		// Its parts see one snapshot, and none reads what another writes.
+		query := "WITH appended AS (" + insertEvent + "), head AS (" + moveHead + ") " + queue
+		args := append(append(eventArgs, headArgs...), queueArgs...)
+		return t.countQueued(t.exec(ctx, query, args...))
 	}
-	err = t.queryRow(ctx, `INSERT INTO events (tenant_id, occurred_on, event_type, record_type, record_id,
-		actor_type, actor_id, actor_name, ip, user_agent, before, after, prev_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		e.TenantID, toMicros(e.OccurredOn), e.Type, e.RecordType, e.RecordID,
-		string(e.Actor.Type), e.Actor.ID, e.Actor.Name, e.Actor.IP, e.Actor.UserAgent, before, after, prev).Scan(&e.ID)
-	if err != nil {
+	if _, err := t.exec(ctx, insertEvent, eventArgs...); err != nil {
 		return t.db.translate(err)
 	}
-	e.PrevHash = prev
-	e.Hash = history.EventHash(*e)
-	if err := t.execOne(ctx, `UPDATE events SET hash = ? WHERE id = ?`, e.Hash, e.ID); err != nil {
+	if err := t.execOne(ctx, moveHead, headArgs...); err != nil {
 		return err
 	}
-	if err := t.execOne(ctx, `UPDATE tenants SET history_head = ? WHERE id = ?`, e.Hash, e.TenantID); err != nil {
-		return err
-	}
-	return t.queueDeliveries(ctx, e) // see webhooks.go
+	return t.countQueued(t.exec(ctx, queue, queueArgs...))
 }
 
 // lockChain takes the tenant's row lock, the one nextSeq takes, held to
@@ -188,6 +198,17 @@ func (c conn) lockChain(ctx context.Context, tenantID int64) ([]byte, error) {
 		return nil, c.db.translate(err)
 	}
 	return head, nil
+}
+
+// lockChainForAppend is lockChain that also returns the id the appended
+// event takes (Flavor.NextEventID), in the same statement.
+func (c conn) lockChainForAppend(ctx context.Context, tenantID int64) (head []byte, nextID int64, err error) {
+	err = c.queryRow(ctx, `UPDATE tenants SET history_head = history_head WHERE id = ? RETURNING history_head, `+
+		c.db.flavor.NextEventID, tenantID).Scan(&head, &nextID)
+	if err != nil {
+		return nil, 0, c.db.translate(err)
+	}
+	return head, nextID, nil
 }
 
 // sealBatch is how many unchained events sealEvents reads at a time.

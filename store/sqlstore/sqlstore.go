@@ -52,6 +52,14 @@ type Flavor struct {
 	// SteerPlanner: the planner has no statistics (SQLite), so queries
 	// steer it away from a poor index with a unary + on a column.
 	SteerPlanner bool
+	// NextEventID is an SQL expression for the id the next history event
+	// gets. It is evaluated under the tenant's chain lock, so a tenant's
+	// event ids rise in commit order.
+	NextEventID string
+	// WritableWith: INSERT and UPDATE may stand in a WITH clause
+	// (PostgreSQL), so appending an event writes it, the chain head and the
+	// webhook deliveries in one statement.
+	WritableWith bool
 }
 
 // DB is the store. Reads go to the read pool; every transaction goes to the

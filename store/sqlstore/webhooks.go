@@ -167,11 +167,12 @@ func filterSafe(s string) bool {
 	return true
 }
 
-// queueDeliveries queues a delivery of e, just appended, for every active
-// subscription of the tenant whose filter matches e's type: one INSERT …
-// SELECT over the tenant's active subscriptions (an index lookup that finds
-// nothing for a tenant without any).
-func (t *tx) queueDeliveries(ctx context.Context, e *crewid.Event) error {
+// deliveriesOf is the statement that queues a delivery of e, being
+// appended, for every active subscription of the tenant whose filter
+// matches e's type: one INSERT … SELECT over the tenant's active
+// subscriptions (an index lookup that finds nothing for a tenant without
+// any). Its result goes to countQueued.
+func (t *tx) deliveriesOf(e *crewid.Event) (string, []any) {
 	contains := "instr(events, ?) > 0"
 	if t.db.flavor.Name == "postgres" {
 		contains = "strpos(events, ?) > 0"
@@ -187,10 +188,15 @@ func (t *tx) queueDeliveries(ctx context.Context, e *crewid.Event) error {
 			args = append(args, `"`+record+`.*"`)
 		}
 	}
-	res, err := t.exec(ctx, `INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_id, status, attempts,
+	return `INSERT INTO webhook_deliveries (tenant_id, webhook_id, event_id, status, attempts,
 		next_attempt_on, queued_on, created_on)
 		SELECT tenant_id, id, CAST(? AS BIGINT), 'pending', 0, CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT)
-		FROM webhooks WHERE tenant_id = ? AND active = ? AND (`+cond+`)`, args...)
+		FROM webhooks WHERE tenant_id = ? AND active = ? AND (` + cond + `)`, args
+}
+
+// countQueued adds the deliveries a deliveriesOf statement queued to the
+// transaction's count.
+func (t *tx) countQueued(res sql.Result, err error) error {
 	if err != nil {
 		return t.db.translate(err)
 	}

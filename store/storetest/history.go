@@ -406,6 +406,9 @@ func testHistoryPrune(t *testing.T, s store.Store) {
 	if !bytes.Equal(last[0].PrevHash, newer[0].Hash) {
 		t.Errorf("the event after a full prune does not link to the anchor")
 	}
+	if last[0].ID <= newer[0].ID {
+		t.Errorf("the event after a full prune has id %d, not above the anchor's %d", last[0].ID, newer[0].ID)
+	}
 	wantVerified(t, s, tn.ID, 1)
 }
 
