@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"crewid"
@@ -47,6 +48,19 @@ func (s *Service) CreateUser(ctx context.Context, actor crewid.Actor, tenantID i
 	}
 	var out User
 	err = s.Store.Update(ctx, func(tx store.Tx) error {
+		gone, dir, found, err := deletedByDirectory(ctx, tx, tenantID, d.userName, d.kind)
+		if err != nil {
+			return err
+		}
+		if found {
+			// Provisioned again after a delete: the same person comes
+			// back, history and all, as the directory now describes them
+			// and with the default role until it grants groups again.
+			after := d.directory(dir)
+			after.Deleted = false
+			out, err = s.makeUser(ctx, tx, actor, gone, dir, after, d, base, role)
+			return err
+		}
 		if err := checkUserNameFree(ctx, tx, tenantID, d.userName, 0); err != nil {
 			return err
 		}
@@ -107,29 +121,65 @@ func (s *Service) changeUser(ctx context.Context, actor crewid.Actor, tenantID i
 		if d.kind != before.Kind && wanted.Crewid != nil && wanted.Crewid.Type != "" {
 			return scimError(crewid.Invalid, TypeMutability, "type cannot change: a %s stays a %s.", before.Kind, before.Kind)
 		}
-		if err := checkUserNameFree(ctx, tx, tenantID, d.userName, before.ID); err != nil {
-			return err
-		}
-		edited := before
-		d.apply(&edited)
-		if profileOf(edited) != profileOf(before) {
-			if _, err := s.People.UpdateTx(ctx, tx, actor, tenantID, before.Kind, before.ID, func(p *crewid.Person) error {
-				d.apply(p)
-				return nil
-			}); err != nil {
-				return err
-			}
-		}
-		if err := s.setActive(ctx, tx, actor, before, d); err != nil {
-			return err
-		}
-		if err := s.setDirectory(ctx, tx, actor, before, dir, d.directory(dir)); err != nil {
-			return err
-		}
-		out, err = s.reread(ctx, tx, tenantID, before.ID, base)
+		out, err = s.makeUser(ctx, tx, actor, before, dir, d.directory(dir), d, base, 0)
 		return err
 	})
 	return out, err
+}
+
+// makeUser makes the existing person before what d describes, with the
+// directory data after, and reads them back. A role other than 0 becomes
+// their only one.
+func (s *Service) makeUser(ctx context.Context, tx store.Tx, actor crewid.Actor, before crewid.Person, dir, after store.PersonDirectory, d desiredUser, base string, role int64) (User, error) {
+	if err := checkUserNameFree(ctx, tx, before.TenantID, d.userName, before.ID); err != nil {
+		return User{}, err
+	}
+	edit := func(p *crewid.Person) {
+		d.apply(p)
+		if role != 0 {
+			p.RoleIDs = []int64{role}
+		}
+	}
+	edited := before.Clone()
+	edit(&edited)
+	if profileOf(edited) != profileOf(before) || !slices.Equal(edited.RoleIDs, before.RoleIDs) {
+		if _, err := s.People.UpdateTx(ctx, tx, actor, before.TenantID, before.Kind, before.ID, func(p *crewid.Person) error {
+			edit(p)
+			return nil
+		}); err != nil {
+			return User{}, err
+		}
+	}
+	if err := s.setActive(ctx, tx, actor, before, d); err != nil {
+		return User{}, err
+	}
+	if err := s.setDirectory(ctx, tx, actor, before, dir, after); err != nil {
+		return User{}, err
+	}
+	return s.reread(ctx, tx, before.TenantID, before.ID, base)
+}
+
+// deletedByDirectory finds the person of kind the directory deleted whose
+// userName is name, if there is one.
+func deletedByDirectory(ctx context.Context, r store.Reader, tenantID int64, name string, kind crewid.Kind) (crewid.Person, store.PersonDirectory, bool, error) {
+	found, err := r.PeopleByFilter(ctx, tenantID, store.And{
+		store.Compare{Attr: store.PersonUserName, Op: store.OpEq, Value: name},
+		store.Not{Filter: visible},
+	}, store.FilterQuery{Limit: 10})
+	if err != nil {
+		return crewid.Person{}, store.PersonDirectory{}, false, err
+	}
+	for _, p := range found.Items {
+		if p.Kind != kind {
+			continue
+		}
+		dirs, err := r.PeopleDirectory(ctx, tenantID, []int64{p.ID})
+		if err != nil {
+			return crewid.Person{}, store.PersonDirectory{}, false, err
+		}
+		return p, dirs[p.ID], true, nil
+	}
+	return crewid.Person{}, store.PersonDirectory{}, false, nil
 }
 
 // profile is the part of a person a User sets, comparable.
@@ -167,7 +217,7 @@ func (s *Service) setActive(ctx context.Context, tx store.Tx, actor crewid.Actor
 
 // DeleteUser deactivates a person and marks them deleted by the directory.
 // crewid keeps the person and their history; SCIM answers 404 for them
-// from then on.
+// from then on, until CreateUser provisions their userName again.
 func (s *Service) DeleteUser(ctx context.Context, actor crewid.Actor, tenantID int64, id string) error {
 	return s.Store.Update(ctx, func(tx store.Tx) error {
 		p, dir, err := s.visiblePerson(ctx, tx, tenantID, id)

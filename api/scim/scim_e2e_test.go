@@ -250,6 +250,55 @@ func TestHistoryShowsTheApplication(t *testing.T) {
 	})
 }
 
+// A directory that deletes a User and later provisions the same userName
+// again gets the same person back, active, with the default role and
+// nothing of the old groups; another userName still gets a new person.
+func TestProvisionAgainAfterDelete(t *testing.T) {
+	servertest.ForEachBackend(t, func(t *testing.T, b servertest.Backend) {
+		env, client := start(t, b)
+		id := client.createUser("ida@acme.example", "ida@acme.example", map[string]any{"externalId": "ida-1"})
+		status, list := client.call("GET", "/Groups?filter="+url.QueryEscape(`displayName eq "Dispatcher"`), nil)
+		if status != http.StatusOK || list["totalResults"] != float64(1) {
+			t.Fatalf("find Dispatcher: %d %v", status, list)
+		}
+		if status, got := client.call("PATCH", "/Groups/"+ids(t, list)[0], map[string]any{"Operations": []map[string]any{
+			{"op": "add", "path": "members", "value": []map[string]any{{"value": id}}},
+		}}); status != http.StatusNoContent && status != http.StatusOK {
+			t.Fatalf("add to Dispatcher: %d %v", status, got)
+		}
+		if status, _ := client.call("DELETE", "/Users/"+id, nil); status != http.StatusNoContent {
+			t.Fatalf("delete: %d", status)
+		}
+		if status, _ := client.call("GET", "/Users/"+id, nil); status != http.StatusNotFound {
+			t.Fatalf("GET after delete: %d, want 404", status)
+		}
+
+		again := client.createUser("ida@acme.example", "ida@acme.example", map[string]any{
+			"externalId": "ida-2", "name": map[string]any{"givenName": "Ida", "familyName": "North"}})
+		if again != id {
+			t.Fatalf("provisioned again as %s, want the same person %s", again, id)
+		}
+		status, got := client.call("GET", "/Users/"+id, nil)
+		if status != http.StatusOK || got["active"] != true || got["externalId"] != "ida-2" || got["displayName"] != "Ida North" {
+			t.Fatalf("GET after provisioning again: %d %v", status, got)
+		}
+		p, err := env.Store.Person(context.Background(), env.Tenant.ID, mustID(t, id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []int64{env.Roles["OfficeStaff"].ID}; !p.Active || !slices.Equal(p.RoleIDs, want) {
+			t.Fatalf("person provisioned again: active %v, roles %v, want active with %v", p.Active, p.RoleIDs, want)
+		}
+		if status, got := client.call("GET", "/Users?filter="+url.QueryEscape(`userName eq "ida@acme.example"`), nil); status != http.StatusOK || got["totalResults"] != float64(1) {
+			t.Fatalf("filter after provisioning again: %d %v", status, got)
+		}
+		if status, got := client.call("POST", "/Users", map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"},
+			"userName": "ida@acme.example"}); status != http.StatusConflict || got["scimType"] != "uniqueness" {
+			t.Fatalf("second POST of a visible userName: %d %v, want 409 uniqueness", status, got)
+		}
+	})
+}
+
 func mustID(t *testing.T, s string) int64 {
 	t.Helper()
 	var id int64
