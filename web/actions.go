@@ -9,86 +9,44 @@ import (
 
 	"crewid"
 	"crewid/access"
+	"crewid/accounts"
 )
 
-// accountAction is an action on another person's account, named as the
-// Settings API names it.
-type accountAction string
-
-const (
-	actionActivate              accountAction = "Activate"
-	actionDeactivate            accountAction = "Deactivate"
-	actionSendInvite            accountAction = "SendInvite"
-	actionSendPasswordResetLink accountAction = "SendPasswordResetLink"
-	actionSetTemporaryPassword  accountAction = "SetTemporaryPassword"
-	actionUnlock                accountAction = "Unlock"
-	actionSetLoginAndPassword   accountAction = "SetLoginAndPassword"
-)
-
-// accountActions lists the actions in the order the menu shows them.
-var accountActions = []accountAction{actionActivate, actionDeactivate, actionSendInvite,
-	actionSendPasswordResetLink, actionSetTemporaryPassword, actionUnlock, actionSetLoginAndPassword}
+// accountAction is an action on another person's account.
+type accountAction = accounts.Action
 
 // taskOf is the task an account action belongs to.
 func taskOf(a accountAction) access.Task {
-	if a == actionActivate || a == actionDeactivate {
+	if a == accounts.ActionActivate || a == accounts.ActionDeactivate {
 		return access.TaskActivatePeople
 	}
 	return access.TaskManageCredentials
 }
 
-func validAction(a accountAction) bool { return slices.Contains(accountActions, a) }
-
-// actionRequest is one account action on one person.
-type actionRequest struct {
-	Action   accountAction
-	License  crewid.LicenseType
-	Login    string
-	Password string
-}
+func validAction(a accountAction) bool { return slices.Contains(accounts.Actions, a) }
 
 // actionLabels are the actions as the console names them.
 var actionLabels = map[accountAction]string{
-	actionActivate:              "Activate",
-	actionDeactivate:            "Deactivate",
-	actionSendInvite:            "Send Account Invite",
-	actionSendPasswordResetLink: "Send Password Reset",
-	actionSetTemporaryPassword:  "Set Temporary Password",
-	actionUnlock:                "Unlock",
-	actionSetLoginAndPassword:   "Set Login and Password",
+	accounts.ActionActivate:              "Activate",
+	accounts.ActionDeactivate:            "Deactivate",
+	accounts.ActionSendInvite:            "Send Account Invite",
+	accounts.ActionSendPasswordResetLink: "Send Password Reset",
+	accounts.ActionSetTemporaryPassword:  "Set Temporary Password",
+	accounts.ActionUnlock:                "Unlock",
+	accounts.ActionSetLoginAndPassword:   "Set Login and Password",
 }
 
 // doAction runs one account action as the viewer, after checking the
 // viewer may take it.
-func (c *Console) doAction(ctx context.Context, v *Viewer, actor crewid.Actor, kind crewid.Kind, id int64, req actionRequest) error {
+func (c *Console) doAction(ctx context.Context, v *Viewer, actor crewid.Actor, kind crewid.Kind, id int64, req accounts.ActionRequest) error {
 	if !validAction(req.Action) {
 		return crewid.FieldError("action", "Choose an action.")
 	}
 	if err := access.Authorize(v.Perms, taskOf(req.Action)); err != nil {
 		return err
 	}
-	tenant := v.Person.TenantID
-	switch req.Action {
-	case actionActivate:
-		return c.People.Activate(ctx, actor, tenant, kind, id, req.License, 0)
-	case actionDeactivate:
-		return c.People.Deactivate(ctx, actor, tenant, kind, id)
-	case actionSendInvite:
-		// Resend does not look at the kind: check the person is of it.
-		if _, err := c.People.Get(ctx, tenant, kind, id); err != nil {
-			return err
-		}
-		return c.Invites.Resend(ctx, actor, tenant, id)
-	case actionSendPasswordResetLink:
-		return c.Accounts.SendPasswordResetLink(ctx, actor, tenant, kind, id)
-	case actionSetTemporaryPassword:
-		return c.Accounts.SetTemporaryPassword(ctx, actor, tenant, kind, id, req.Password)
-	case actionUnlock:
-		return c.Accounts.Unlock(ctx, actor, tenant, kind, id)
-	case actionSetLoginAndPassword:
-		return c.Accounts.SetLoginAndPassword(ctx, actor, tenant, kind, id, req.Login, req.Password)
-	}
-	return crewid.FieldError("action", "Choose an action.")
+	taker := accounts.ActionTaker{People: c.People, Accounts: c.Accounts}
+	return taker.Take(ctx, actor, v.Person.TenantID, kind, id, req)
 }
 
 // personAction takes a profile action from the profile page.
@@ -101,7 +59,7 @@ func (c *Console) personAction(w http.ResponseWriter, r *http.Request, v *Viewer
 		c.fail(w, r, err)
 		return
 	}
-	req := actionRequest{Action: accountAction(r.PostFormValue("action")),
+	req := accounts.ActionRequest{Action: accountAction(r.PostFormValue("action")),
 		License: crewid.LicenseType(r.PostFormValue("licenseType")),
 		Login:   strings.TrimSpace(r.PostFormValue("actionLogin")), Password: r.PostFormValue("actionPassword")}
 	if err := c.doAction(r.Context(), v, v.Actor(r), labels.Kind, p.ID, req); err != nil {
@@ -155,7 +113,7 @@ func (c *Console) bulkAction(w http.ResponseWriter, r *http.Request, v *Viewer) 
 	}
 	action := accountAction(r.PostFormValue("action"))
 	switch action {
-	case actionActivate, actionDeactivate, actionSendInvite, actionSendPasswordResetLink:
+	case accounts.ActionActivate, accounts.ActionDeactivate, accounts.ActionSendInvite, accounts.ActionSendPasswordResetLink:
 	default:
 		c.fail(w, r, crewid.FieldError("action", "Choose one of the bulk actions."))
 		return
@@ -175,7 +133,7 @@ func (c *Console) bulkAction(w http.ResponseWriter, r *http.Request, v *Viewer) 
 		return
 	}
 	d := bulkData{Labels: labels, Action: action, ActionLabel: actionLabels[action], Licenses: licenseTypes,
-		NeedLicense: action == actionActivate && kind == crewid.KindTechnician}
+		NeedLicense: action == accounts.ActionActivate && kind == crewid.KindTechnician}
 	seen := map[int64]bool{}
 	for _, raw := range ids {
 		id, err := strconv.ParseInt(raw, 10, 64)
@@ -204,7 +162,7 @@ func (c *Console) bulkAction(w http.ResponseWriter, r *http.Request, v *Viewer) 
 	actor := v.Actor(r)
 	for i := range d.People {
 		bp := &d.People[i]
-		err := c.doAction(r.Context(), v, actor, kind, bp.Person.ID, actionRequest{Action: action, License: bp.License})
+		err := c.doAction(r.Context(), v, actor, kind, bp.Person.ID, accounts.ActionRequest{Action: action, License: bp.License})
 		switch {
 		case err == nil:
 			bp.Result = "Done"

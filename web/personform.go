@@ -9,6 +9,7 @@ import (
 
 	"crewid"
 	"crewid/access"
+	"crewid/accounts"
 	"crewid/people"
 )
 
@@ -79,7 +80,7 @@ func (c *Console) newFormData(labels kindLabels, p crewid.Person, l *lookups, v 
 	}
 	if !isNew {
 		d.Status = people.Status(p, c.now())
-		for _, a := range accountActions {
+		for _, a := range accounts.Actions {
 			if access.Allows(v.Perms, taskOf(a)) {
 				d.Actions = append(d.Actions, a)
 			}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"crewid"
+	"crewid/accounts"
 	"crewid/api"
 	"crewid/store"
 )
@@ -184,11 +185,11 @@ func (h *Handler) accountAction(kind crewid.Kind) func(http.ResponseWriter, *htt
 			api.WriteError(w, r, err)
 			return
 		}
-		if err := h.requireAll(r, c, actionPermission[req.Action]); err != nil {
+		if err := h.requireAll(r, c, actionPermission(req.Action)); err != nil {
 			api.WriteError(w, r, err)
 			return
 		}
-		if err := h.doAccountAction(r.Context(), c, kind, id, req); err != nil {
+		if err := h.takeAccountAction(r.Context(), c, kind, id, req); err != nil {
 			api.WriteError(w, r, err)
 			return
 		}
@@ -196,34 +197,20 @@ func (h *Handler) accountAction(kind crewid.Kind) func(http.ResponseWriter, *htt
 	}
 }
 
-// accountActions are the actions doAccountAction knows, for its error.
-const accountActions = "Activate, Deactivate, SendInvite, SendPasswordResetLink, SetTemporaryPassword, Unlock and SetLoginAndPassword"
+// takeAccountAction takes req on person id's account as the caller.
+func (h *Handler) takeAccountAction(ctx context.Context, c api.Caller, kind crewid.Kind, id int64, req accountActionRequest) error {
+	taker := accounts.ActionTaker{People: h.People, Accounts: h.Accounts}
+	return taker.Take(ctx, c.Actor, c.TenantID, kind, id, accounts.ActionRequest{
+		Action: accounts.Action(req.Action), License: crewid.LicenseType(req.LicenseType), TruckID: req.TruckID,
+		Login: req.Login, Password: req.Password,
+	})
+}
 
-func (h *Handler) doAccountAction(ctx context.Context, c api.Caller, kind crewid.Kind, id int64, req accountActionRequest) error {
-	switch req.Action {
-	case "Activate":
-		return h.People.Activate(ctx, c.Actor, c.TenantID, kind, id, crewid.LicenseType(req.LicenseType), req.TruckID)
-	case "Deactivate":
-		return h.People.Deactivate(ctx, c.Actor, c.TenantID, kind, id)
-	case "SendInvite":
-		// Resend does not look at the kind: a person of the other kind
-		// does not exist on this endpoint.
-		if _, err := h.People.Get(ctx, c.TenantID, kind, id); err != nil {
-			return err
-		}
-		return h.Invites.Resend(ctx, c.Actor, c.TenantID, id)
-	case "SendPasswordResetLink":
-		return h.Accounts.SendPasswordResetLink(ctx, c.Actor, c.TenantID, kind, id)
-	case "SetTemporaryPassword":
-		return h.Accounts.SetTemporaryPassword(ctx, c.Actor, c.TenantID, kind, id, req.Password)
-	case "Unlock":
-		return h.Accounts.Unlock(ctx, c.Actor, c.TenantID, kind, id)
-	case "SetLoginAndPassword":
-		return h.Accounts.SetLoginAndPassword(ctx, c.Actor, c.TenantID, kind, id, req.Login, req.Password)
-	case "":
-		return crewid.FieldError("action", "An action is required.")
-	}
-	return crewid.FieldError("action", "Unknown action '"+req.Action+"'; this server supports "+accountActions+".")
+// actionPermission is what the caller needs for action; nothing for an
+// unknown one, which Take refuses as invalid.
+func actionPermission(action string) int64 {
+	perm, _ := accounts.Action(action).Permission()
+	return perm
 }
 
 // bulkActionRequest applies one action to many people. Login and Password
@@ -267,14 +254,14 @@ func (h *Handler) bulkAccountAction(kind crewid.Kind) func(http.ResponseWriter, 
 			api.WriteError(w, r, err)
 			return
 		}
-		if err := h.requireAll(r, c, actionPermission[req.Action]); err != nil {
+		if err := h.requireAll(r, c, actionPermission(req.Action)); err != nil {
 			api.WriteError(w, r, err)
 			return
 		}
 		out := bulkResponse{Results: make([]bulkResult, 0, len(req.IDs))}
 		for _, id := range req.IDs {
 			key := strconv.FormatInt(id, 10)
-			err := h.doAccountAction(r.Context(), c, kind, id, accountActionRequest{
+			err := h.takeAccountAction(r.Context(), c, kind, id, accountActionRequest{
 				Action: req.Action, LicenseType: req.LicenseTypes[key], TruckID: req.TruckIDs[key],
 				Login: req.Login, Password: req.Password,
 			})

@@ -9,20 +9,6 @@ import (
 	"crewid/people"
 )
 
-// actionPermission is what a person needs for each account action: the
-// state of the profile for Activate and Deactivate, the sign-in account
-// (login, password, invitation, reset link, lock) for the others. An
-// unknown action needs nothing here; the handler refuses it as invalid.
-var actionPermission = map[string]int64{
-	"Activate":              access.PermActivateDeactivate,
-	"Deactivate":            access.PermActivateDeactivate,
-	"SendInvite":            access.PermManageLogins,
-	"SendPasswordResetLink": access.PermManageLogins,
-	"SetTemporaryPassword":  access.PermManageLogins,
-	"Unlock":                access.PermManageLogins,
-	"SetLoginAndPassword":   access.PermManageLogins,
-}
-
 // createPermissions is what a person needs, beyond the route's Edit
 // Employee, to create a profile as req asks: setting someone's login and
 // password or inviting them concerns their account; giving individual
