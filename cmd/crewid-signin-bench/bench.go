@@ -39,6 +39,7 @@ type config struct {
 	url       string
 	pid       int
 	people    int
+	tenants   int
 	clients   []int
 	duration  time.Duration
 	warmup    time.Duration
@@ -54,6 +55,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&cfg.url, "url", "", "base URL of a running server on the same database (instead of --crewid)")
 	fs.IntVar(&cfg.pid, "pid", 0, "process id of the server at --url, to sample its memory")
 	fs.IntVar(&cfg.people, "people", 200, "people with accounts to sign in as")
+	fs.IntVar(&cfg.tenants, "tenants", 1, "tenants the people are spread over")
 	fs.StringVar(&clients, "clients", "8,64", "concurrent clients, one run per number")
 	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "measured time per run")
 	fs.DurationVar(&cfg.warmup, "warmup", 3*time.Second, "unmeasured time before each run")
@@ -74,7 +76,7 @@ func parseFlags(args []string) (config, error) {
 		}
 		cfg.clients = append(cfg.clients, n)
 	}
-	if cfg.people < 1 || cfg.hashRuns < 1 {
+	if cfg.people < 1 || cfg.hashRuns < 1 || cfg.tenants < 1 || cfg.tenants > cfg.people {
 		return cfg, errors.New("--people and --hash-runs must be positive")
 	}
 	return cfg, nil
@@ -101,7 +103,7 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	logins, pw, err := seed(ctx, st, cfg.people)
+	logins, pw, err := seed(ctx, st, cfg.people, cfg.tenants)
 	st.Close()
 	if err != nil {
 		return err
@@ -133,7 +135,7 @@ func run(ctx context.Context, args []string) error {
 	if err := waitHealthy(ctx, client, base); err != nil {
 		return err
 	}
-	fmt.Printf("backend %s, server %s (pid %d), %d people\n\n", backend, base, pid, len(logins))
+	fmt.Printf("backend %s, server %s (pid %d), %d people in %d tenants\n\n", backend, base, pid, len(logins), cfg.tenants)
 
 	// 4. The runs.
 	fmt.Println("| clients | sign-ins | errors | sign-ins/s | of ceiling | p50 | p95 | p99 | max | server peak RSS | server CPU per sign-in | hash share of it | machine busy | load avg |")
@@ -248,9 +250,10 @@ func openStore(ctx context.Context, dsn string) (store.Store, string, error) {
 	return st, backend, nil
 }
 
-// seed creates a tenant with n employees whose accounts are established,
-// all with one password (hashed once), and returns their logins.
-func seed(ctx context.Context, st store.Store, n int) ([]string, string, error) {
+// seed creates tenants with n employees spread over them, whose accounts
+// are established, all with one password (hashed once), and returns their
+// logins.
+func seed(ctx context.Context, st store.Store, n, tenants int) ([]string, string, error) {
 	const pw = "Bench-Signin-Pass-1"
 	hash, err := password.Hash(pw)
 	if err != nil {
@@ -259,14 +262,18 @@ func seed(ctx context.Context, st store.Store, n int) ([]string, string, error) 
 	now := time.Now().UTC()
 	operator := crewid.Actor{Type: crewid.ActorOperator, Name: "crewid-signin-bench"}
 	run := strconv.FormatInt(now.UnixMilli(), 36)
-	tenant, roles, err := (&org.Service{Store: st, Now: time.Now}).CreateTenant(ctx, operator, "Sign-in bench "+run)
-	if err != nil {
-		return nil, "", err
-	}
-	var role int64
-	for _, r := range roles {
-		if r.BuiltIn == access.KeyOfficeStaff {
-			role = r.ID
+	type place struct{ tenant, role int64 }
+	places := make([]place, tenants)
+	for t := range places {
+		tenant, roles, err := (&org.Service{Store: st, Now: time.Now}).CreateTenant(ctx, operator, fmt.Sprintf("Sign-in bench %s %d", run, t))
+		if err != nil {
+			return nil, "", err
+		}
+		places[t].tenant = tenant.ID
+		for _, r := range roles {
+			if r.BuiltIn == access.KeyOfficeStaff {
+				places[t].role = r.ID
+			}
 		}
 	}
 	logins := make([]string, n)
@@ -274,9 +281,10 @@ func seed(ctx context.Context, st store.Store, n int) ([]string, string, error) 
 		err := st.Update(ctx, func(tx store.Tx) error {
 			for i := start; i < min(start+100, n); i++ {
 				login := fmt.Sprintf("signin-%s-%d", run, i)
+				at := places[i%tenants]
 				p := crewid.Person{
-					TenantID: tenant.ID, Kind: crewid.KindEmployee, Name: "Bench Person " + strconv.Itoa(i),
-					Email: login + "@bench.example", Active: true, RoleIDs: []int64{role},
+					TenantID: at.tenant, Kind: crewid.KindEmployee, Name: "Bench Person " + strconv.Itoa(i),
+					Email: login + "@bench.example", Active: true, RoleIDs: []int64{at.role},
 					Positions: []string{}, Skills: []string{},
 					Account: crewid.Account{State: crewid.AccountEstablished, Login: login, PasswordHash: hash,
 						PasswordSetOn: now, LastSignInOn: now},

@@ -3,12 +3,13 @@
 // password hash sets on the same machine.
 //
 //	crewid-signin-bench --database sqlite:PATH|postgres://… --crewid ./crewid
-//	                    [--people 200] [--clients 8,64] [--duration 20s] [--warmup 3s]
+//	                    [--people 200] [--tenants 1] [--clients 8,64] [--duration 20s] [--warmup 3s]
 //
 // It first times argon2id with the parameters crewid hashes with: one hash
 // alone (the ceiling is cores ÷ that time) and as many at once as there are
-// cores. It then creates a tenant with --people employees whose accounts
-// are ready to sign in (through the store, all with one password), starts
+// cores. It then creates --tenants tenants with --people employees spread
+// over them, whose accounts are ready to sign in (through the store, all
+// with one password), starts
 // `crewid serve` on the database as a child process (--crewid; or uses a
 // running server, --url with --pid for its memory), and drives sign-ins
 // with each number of concurrent clients over keep-alive connections.
