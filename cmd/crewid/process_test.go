@@ -62,12 +62,13 @@ func testMain(m *testing.M) int {
 	return m.Run()
 }
 
-// childEnv is the test's environment without any CREWID_ variable (so that
-// the developer's own settings cannot leak into a test), plus extra.
+// childEnv is the test's environment without any CREWID_ variable or GOGC
+// (so that the developer's own settings cannot leak into a test), plus
+// extra.
 func childEnv(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "CREWID_") || strings.HasPrefix(kv, "GOCOVERDIR=") {
+		if strings.HasPrefix(kv, "CREWID_") || strings.HasPrefix(kv, "GOCOVERDIR=") || strings.HasPrefix(kv, "GOGC=") {
 			continue
 		}
 		env = append(env, kv)

@@ -173,6 +173,13 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, dbFlags, err
 // (about 260 MiB resident at 8 or 64 concurrent sign-ins, BENCHMARKS.md).
 const serveGCPercent = 300
 
+// gcPercent is the garbage collector's target in force (-1: off).
+func gcPercent() int {
+	p := debug.SetGCPercent(serveGCPercent)
+	debug.SetGCPercent(p)
+	return p
+}
+
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, db, err := parseServeFlags(args, stderr)
 	if err != nil {
@@ -274,7 +281,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("crewid listening", "addr", ln.Addr().String(), "public_url", cfg.publicURL, "environment", cfg.environment)
+	logger.Info("crewid listening", "addr", ln.Addr().String(), "public_url", cfg.publicURL, "environment", cfg.environment,
+		"gogc", gcPercent())
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.Serve(ln) }()
 	select {

@@ -208,6 +208,10 @@ func TestServeEnvironmentVariables(t *testing.T) {
 	if !strings.Contains(n.stderr.String(), "environment=production") {
 		t.Errorf("the start-up log does not show the environment:\n%s", n.stderr.String())
 	}
+	// The hashes' memory is kept between sign-ins (see serveGCPercent).
+	if !strings.Contains(n.stderr.String(), "gogc=300") {
+		t.Errorf("serve without GOGC does not set the garbage collector's target to 300:\n%s", n.stderr.String())
+	}
 	if code := n.stop(); code != 0 {
 		t.Fatalf("exit code after SIGTERM = %d, want 0", code)
 	}
@@ -216,9 +220,12 @@ func TestServeEnvironmentVariables(t *testing.T) {
 	// invalid one included).
 	addr2 := freeAddr(t)
 	flagged := start(t, "flags over environment", dir, addr2,
-		append(env, "CREWID_SIGNIN_RATE=lots"),
+		append(env, "CREWID_SIGNIN_RATE=lots", "GOGC=150"),
 		"serve", "--addr", addr2, "--environment", "integration", "--public-url", "http://flags.example.test",
 		"--signin-rate", "10")
+	if !strings.Contains(flagged.stderr.String(), "gogc=150") {
+		t.Errorf("serve does not keep the GOGC the environment gives:\n%s", flagged.stderr.String())
+	}
 	if doc := getDiscovery(t, flagged.base); doc.Issuer != "http://flags.example.test" {
 		t.Errorf("issuer = %q, want the --public-url http://flags.example.test", doc.Issuer)
 	}
