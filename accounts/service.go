@@ -12,7 +12,8 @@
 // hashes. A hash takes about 19 MiB and 20-odd ms of one core, so the hashes
 // in flight are bounded (Config.MaxConcurrentHashes) and no transaction is
 // ever open while one runs: a request reads, hashes, then writes in a
-// transaction that re-checks what it read. Every password expires
+// transaction that re-checks what it read. A sign-in keeps its hash slot
+// for those writes too (see SignIn). Every password expires
 // Config.PasswordMaxAge after it was set (a stored zero time counts as
 // expired); a hash made with parameters below password.Current is replaced
 // at the next successful sign-in.
@@ -113,7 +114,9 @@ type Config struct {
 	// MaxConcurrentHashes bounds the password hashes computed at once
 	// (default GOMAXPROCS: a hash keeps a core busy, so more at once add
 	// no throughput, only 19 MiB of memory each); further requests wait
-	// for a slot.
+	// for a slot. A sign-in holds its slot through the writes after its
+	// hash; with the database on another machine, a slot or two more than
+	// cores keeps the cores busy while those writes wait on the network.
 	MaxConcurrentHashes int
 	// SessionCacheTTL is how long a node trusts what it read about a
 	// person's sessions when checking access tokens (default 2 seconds).

@@ -100,6 +100,11 @@ func (s *Service) matchPassword(ctx context.Context, cands []crewid.Person, pw s
 		return -1, "", err
 	}
 	defer release()
+	return s.matchInSlot(ctx, cands, pw)
+}
+
+// matchInSlot is matchPassword for a caller that holds a hash slot.
+func (s *Service) matchInSlot(ctx context.Context, cands []crewid.Person, pw string) (match int, rehash string, err error) {
 	if len(cands) == 0 {
 		password.VerifyDummy(pw)
 		return -1, "", nil
@@ -160,7 +165,18 @@ func (s *Service) SignIn(ctx context.Context, login, pw string, meta Meta) (Resu
 	if err != nil {
 		return Result{}, err
 	}
-	i, rehash, err := s.matchPassword(ctx, cands, pw)
+	// The slot covers the writes after the hash too. While every core
+	// hashes, Go's scheduler notices that a goroutine's database answer
+	// has come only every few milliseconds, so a sign-in that gave its
+	// slot back after hashing waited far longer for its own writes (50 ms
+	// at the median on PostgreSQL) than for the hash: holding the slot
+	// keeps a core for them (BENCHMARKS.md, "Sign-in").
+	release, err := s.hashSlot(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	defer release()
+	i, rehash, err := s.matchInSlot(ctx, cands, pw)
 	if err != nil {
 		return Result{}, err
 	}
