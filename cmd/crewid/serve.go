@@ -75,6 +75,9 @@ type serveConfig struct {
 	lockoutThreshold             int
 	lockoutDuration              time.Duration
 	allowPrivateWebhooks         bool
+	// hashSlots bounds the password hashes computed at once; 0 means
+	// the default of package accounts (one per core).
+	hashSlots int
 	// messageLease and messageRetry tune message delivery; zero means the
 	// defaults of package notify.
 	messageLease, messageRetry time.Duration
@@ -99,6 +102,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, dbFlags, err
 	threshold := fs.str("lockout-threshold", "CREWID_LOCKOUT_THRESHOLD", "10", "failed sign-ins that lock an account")
 	duration := fs.str("lockout-duration", "CREWID_LOCKOUT_DURATION", "30m", "how long a lock lasts")
 	private := fs.boolean("allow-private-webhooks", "CREWID_ALLOW_PRIVATE_WEBHOOKS", "false", "allow webhook URLs on loopback or private addresses")
+	slots := fs.str("hash-slots", "CREWID_HASH_SLOTS", "", "password hashes computed at once, 19 MiB each; a sign-in keeps its slot through its writes, so with the database on another machine one or two more than cores keeps them busy (default: one per core)")
 	if err := fs.parse(args); err != nil {
 		return serveConfig{}, db, err
 	}
@@ -137,6 +141,11 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, dbFlags, err
 	}
 	if cfg.allowPrivateWebhooks, err = strconv.ParseBool(*private); err != nil {
 		problems = append(problems, "--allow-private-webhooks must be true or false")
+	}
+	if *slots != "" {
+		if cfg.hashSlots, err = strconv.Atoi(*slots); err != nil || cfg.hashSlots < 1 || cfg.hashSlots > 1024 {
+			problems = append(problems, "--hash-slots must be a whole number from 1 to 1024")
+		}
 	}
 	if *lease != "" {
 		if cfg.messageLease, err = time.ParseDuration(*lease); err != nil || cfg.messageLease < time.Second {
@@ -220,7 +229,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MessageLease: cfg.messageLease,
 		MessageRetry: cfg.messageRetry,
 		SignInRate:   cfg.signinRate,
-		Accounts:     accounts.Config{LockoutThreshold: cfg.lockoutThreshold, LockoutDuration: cfg.lockoutDuration},
+		Accounts: accounts.Config{LockoutThreshold: cfg.lockoutThreshold, LockoutDuration: cfg.lockoutDuration,
+			MaxConcurrentHashes: cfg.hashSlots},
 
 		AllowPrivateWebhooks: cfg.allowPrivateWebhooks,
 	})
@@ -282,7 +292,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("crewid listening", "addr", ln.Addr().String(), "public_url", cfg.publicURL, "environment", cfg.environment,
-		"gogc", gcPercent())
+		"gogc", gcPercent(), "hash_slots", srv.Accounts.Settings().MaxConcurrentHashes)
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.Serve(ln) }()
 	select {

@@ -182,6 +182,7 @@ func TestServeEnvironmentVariables(t *testing.T) {
 		"CREWID_LOCKOUT_THRESHOLD=3",
 		"CREWID_LOCKOUT_DURATION=1h",
 		"CREWID_ALLOW_PRIVATE_WEBHOOKS=true",
+		"CREWID_HASH_SLOTS=3",
 	}
 	n := start(t, "configured by environment", dir, addr, env, "serve")
 	if _, err := os.Stat(filepath.Join(dir, "crewid-data")); err == nil {
@@ -207,6 +208,9 @@ func TestServeEnvironmentVariables(t *testing.T) {
 	mustAPI(t, 200, "GET", n.base+employees, prodToken, d.app.AppKey, nil)
 	if !strings.Contains(n.stderr.String(), "environment=production") {
 		t.Errorf("the start-up log does not show the environment:\n%s", n.stderr.String())
+	}
+	if !strings.Contains(n.stderr.String(), "hash_slots=3") {
+		t.Errorf("serve does not use CREWID_HASH_SLOTS:\n%s", n.stderr.String())
 	}
 	// The hashes' memory is kept between sign-ins (see serveGCPercent).
 	if !strings.Contains(n.stderr.String(), "gogc=300") {
@@ -267,6 +271,8 @@ func TestServeRefusesBadSettings(t *testing.T) {
 		{nil, []string{"serve", "--signin-rate", "-1"}, []string{"--signin-rate"}},
 		{nil, []string{"serve", "--lockout-threshold", "0"}, []string{"--lockout-threshold"}},
 		{nil, []string{"serve", "--allow-private-webhooks=perhaps"}, []string{"--allow-private-webhooks"}},
+		{nil, []string{"serve", "--hash-slots", "0"}, []string{"--hash-slots must be a whole number from 1 to 1024"}},
+		{[]string{"CREWID_HASH_SLOTS=lots"}, []string{"serve"}, []string{"--hash-slots"}},
 		{nil, []string{"serve", "--addr", "8080"}, []string{"--addr must be host:port"}},
 		{nil, []string{"serve", "--public-url", "ftp://files.example.test"}, []string{"--public-url"}},
 		{nil, []string{"serve", "--smtp", "http://mail.example.test"}, []string{"--smtp"}},
