@@ -42,7 +42,7 @@ type step struct {
 
 // scimClient calls /scim/v2 as a directory does: a bearer token only.
 type scimClient struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	token string
 }
