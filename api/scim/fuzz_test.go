@@ -3,21 +3,29 @@ package scim_test
 import (
 	"encoding/json"
 	"net/url"
+	"os"
 	"testing"
 
 	"crewid/server/servertest"
+	"crewid/store"
+	"crewid/store/postgres"
 	"crewid/store/sqlite"
 )
 
 // FuzzSCIM sends arbitrary filters, paging values, ids and bodies, with a
 // valid token, to a real server on SQLite: no answer may be a 5xx, and
 // every error must be a SCIM error (a JSON object with schemas). One server
-// serves a whole fuzzing process.
+// serves a whole fuzzing process. CREWID_FUZZ_BACKEND=postgres runs the
+// same on the PostgreSQL server of CREWID_TEST_POSTGRES_URL.
 //
 // target picks the request (modulo 8): text is the filter, the paging
 // values or the id, body the request body.
 func FuzzSCIM(f *testing.F) {
-	env := servertest.Start(f, sqlite.OpenTest(f))
+	var st store.Store = sqlite.OpenTest(f)
+	if os.Getenv("CREWID_FUZZ_BACKEND") == "postgres" {
+		st = postgres.OpenTest(f)
+	}
+	env := servertest.Start(f, st)
 	token := env.Token(f, env.App)
 	setup := scimClient{t: f, base: env.URL, token: token}
 	status, _, raw := setup.do("POST", "/Users", []byte(`{"userName": "fuzz@acme.example",
