@@ -121,6 +121,29 @@ func (b *tab) click(sel, next string) {
 	b.do(chromedp.Click(chromedp.CSS(sel)), chromedp.WaitVisible(chromedp.CSS(next)))
 }
 
+// settled waits until htmx has no request, swap or settle under way, so
+// that what the test clicks next is the content that stays.
+func (b *tab) settled() {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+	defer cancel()
+	const idle = `document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added') === null`
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](idle)); err != nil {
+		b.t.Fatalf("htmx did not settle: %v", err)
+	}
+}
+
+// check clicks the checkbox sel and waits until it shows checked.
+func (b *tab) check(sel string) {
+	b.t.Helper()
+	b.do(chromedp.Click(chromedp.CSS(sel)))
+	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool]("document.querySelector("+strconv.Quote(sel)+").checked")); err != nil {
+		b.t.Fatalf("%s did not become checked: %v", sel, err)
+	}
+}
+
 func (b *tab) text(sel string) string {
 	b.t.Helper()
 	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
@@ -376,6 +399,7 @@ func TestBrowserBulkActivate(t *testing.T) {
 		}
 		b.choose("#f-active", "false")
 		b.click("#apply-filters", "#people-table tbody tr[data-person]")
+		b.settled()
 		if n := b.count("#people-table tbody tr[data-person]"); n != 2 {
 			t.Fatalf("inactive technicians listed: %d", n)
 		}
@@ -383,7 +407,7 @@ func TestBrowserBulkActivate(t *testing.T) {
 			t.Fatalf("the filtered list's address: %s", loc)
 		}
 		for _, id := range ids {
-			b.do(chromedp.Click(chromedp.CSS(`input[name=ids][value="` + strconv.FormatInt(id, 10) + `"]`)))
+			b.check(`input[name=ids][value="` + strconv.FormatInt(id, 10) + `"]`)
 		}
 		b.choose("#bulk-action", "Activate")
 		b.click("#bulk-go", "#bulk-confirm")
