@@ -166,6 +166,16 @@ type hookEnv struct {
 
 // startHooks starts a server that allows loopback receivers; with a test
 // clock when clock is not nil.
+// eachHookBackend runs fn, in parallel, on every backend with a server on
+// a test clock (x.clock) and a receiver of its own.
+func eachHookBackend(t *testing.T, fn func(t *testing.T, x *hookEnv, rcv *hookReceiver)) {
+	t.Parallel()
+	servertest.ForEachBackend(t, func(t *testing.T, b servertest.Backend) {
+		t.Parallel()
+		fn(t, startHooks(t, b, newTestClock()), newHookReceiver(t))
+	})
+}
+
 func startHooks(t *testing.T, b servertest.Backend, clock *testClock) *hookEnv {
 	t.Helper()
 	opts := []servertest.Option{servertest.WithPrivateWebhooks()}
@@ -397,12 +407,8 @@ func TestWebhookSignedDeliveries(t *testing.T) {
 }
 
 func TestWebhookReceiverRecovers(t *testing.T) {
-	t.Parallel()
-	servertest.ForEachBackend(t, func(t *testing.T, b servertest.Backend) {
-		t.Parallel()
-		clock := newTestClock()
-		x := startHooks(t, b, clock)
-		rcv := newHookReceiver(t)
+	eachHookBackend(t, func(t *testing.T, x *hookEnv, rcv *hookReceiver) {
+		clock := x.clock
 		rcv.status.Store(http.StatusInternalServerError)
 		hook, secret := x.subscribe(t, rcv.srv.URL+"/hook", "*")
 		moved, _ := x.subscribe(t, rcv.srv.URL+"/moved", "BusinessUnit.Created")
@@ -463,12 +469,8 @@ func TestWebhookReceiverRecovers(t *testing.T) {
 }
 
 func TestWebhookDisabledAfterADayOfFailures(t *testing.T) {
-	t.Parallel()
-	servertest.ForEachBackend(t, func(t *testing.T, b servertest.Backend) {
-		t.Parallel()
-		clock := newTestClock()
-		x := startHooks(t, b, clock)
-		rcv := newHookReceiver(t)
+	eachHookBackend(t, func(t *testing.T, x *hookEnv, rcv *hookReceiver) {
+		clock := x.clock
 		rcv.status.Store(http.StatusServiceUnavailable)
 		hook, secret := x.subscribe(t, rcv.srv.URL+"/hook", "*")
 		first := x.createdEventID(t, hook.ID)
@@ -547,12 +549,8 @@ func TestWebhookDisabledAfterADayOfFailures(t *testing.T) {
 }
 
 func TestWebhookDeliveryGivesUpAfterADay(t *testing.T) {
-	t.Parallel()
-	servertest.ForEachBackend(t, func(t *testing.T, b servertest.Backend) {
-		t.Parallel()
-		clock := newTestClock()
-		x := startHooks(t, b, clock)
-		rcv := newHookReceiver(t)
+	eachHookBackend(t, func(t *testing.T, x *hookEnv, rcv *hookReceiver) {
+		clock := x.clock
 		rcv.failType.Store("TagType.Created") // the receiver refuses one kind of event
 		hook, _ := x.subscribe(t, rcv.srv.URL+"/hook", "*")
 		x.mustID(t, "POST", x.sp("/tag-types"), map[string]any{"name": "Refused"})
@@ -579,12 +577,8 @@ func TestWebhookDeliveryGivesUpAfterADay(t *testing.T) {
 }
 
 func TestWebhookRedelivery(t *testing.T) {
-	t.Parallel()
-	servertest.ForEachBackend(t, func(t *testing.T, b servertest.Backend) {
-		t.Parallel()
-		clock := newTestClock()
-		x := startHooks(t, b, clock)
-		rcv := newHookReceiver(t)
+	eachHookBackend(t, func(t *testing.T, x *hookEnv, rcv *hookReceiver) {
+		clock := x.clock
 		hook, secret := x.subscribe(t, rcv.srv.URL+"/hook", "BusinessUnit.*")
 		var times []time.Time
 		for i := range 4 {
@@ -779,12 +773,8 @@ func mustTenants(t *testing.T, env *servertest.Env) []crewid.Tenant {
 }
 
 func TestWebhookDeliveryOfPrunedEvent(t *testing.T) {
-	t.Parallel()
-	servertest.ForEachBackend(t, func(t *testing.T, b servertest.Backend) {
-		t.Parallel()
-		clock := newTestClock()
-		x := startHooks(t, b, clock)
-		rcv := newHookReceiver(t)
+	eachHookBackend(t, func(t *testing.T, x *hookEnv, rcv *hookReceiver) {
+		clock := x.clock
 		hook, _ := x.subscribe(t, rcv.srv.URL+"/hook", "BusinessUnit.*")
 		x.mustID(t, "POST", x.sp("/business-units"), map[string]any{"name": "Short-lived history"})
 		// Retention removes the event before its delivery is attempted.
