@@ -88,7 +88,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	cores := runtime.GOMAXPROCS(0)
-	fmt.Printf("machine: %d cores (%s), %s\n", cores, cpuModel(), runtime.Version())
+	fmt.Printf("machine: %d cores (%s), %s, GODEBUG=%s\n", cores, cpuModel(), runtime.Version(), os.Getenv("GODEBUG"))
 	fmt.Printf("hash: argon2id m=%d KiB, t=%d, p=%d\n", password.Current.Memory, password.Current.Time, password.Current.Threads)
 
 	// 1. The ceiling.
@@ -138,8 +138,8 @@ func run(ctx context.Context, args []string) error {
 	fmt.Printf("backend %s, server %s (pid %d), %d people in %d tenants\n\n", backend, base, pid, len(logins), cfg.tenants)
 
 	// 4. The runs.
-	fmt.Println("| clients | sign-ins | errors | sign-ins/s | of ceiling | p50 | p95 | p99 | max | server peak RSS | server CPU per sign-in | hash share of it | machine busy | load avg |")
-	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("| clients | sign-ins | errors | sign-ins/s | of ceiling | p50 | p95 | p99 | max | server peak RSS | server CPU per sign-in | hash share of it | server page faults per sign-in | machine busy | load avg |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, n := range cfg.clients {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -149,15 +149,19 @@ func run(ctx context.Context, args []string) error {
 		}
 		loadAvg := loadAverage()
 		sampler := startRSSSampler(pid)
-		cpu0 := processCPU(pid)
+		cpu0, faults0 := processStat(pid)
 		busy0, total0 := machineCPU()
 		res := load(ctx, client, base, logins, pw, n, cfg.duration)
-		cpu := processCPU(pid) - cpu0
+		cpu1, faults1 := processStat(pid)
+		cpu, faults := cpu1-cpu0, faults1-faults0
 		busy1, total1 := machineCPU()
 		rss, hwm := sampler.stop()
 		rate := float64(res.ok) / res.elapsed.Seconds()
 		lat := res.latencies
-		perSignIn, share := "n/a", "n/a"
+		perSignIn, share, faultsPer := "n/a", "n/a", "n/a"
+		if res.ok > 0 {
+			faultsPer = strconv.FormatInt(faults/int64(res.ok), 10)
+		}
 		if res.ok > 0 && cpu > 0 {
 			per := cpu / float64(res.ok)
 			perSignIn = fmt.Sprintf("%.1f ms", 1000*per)
@@ -167,10 +171,10 @@ func run(ctx context.Context, args []string) error {
 		if total1 > total0 {
 			busy = fmt.Sprintf("%.0f%%", 100*(busy1-busy0)/(total1-total0))
 		}
-		fmt.Printf("| %d | %d | %d | %.1f | %.0f%% | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %s | %s | %s | %s | %s |\n",
+		fmt.Printf("| %d | %d | %d | %.1f | %.0f%% | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %s | %s | %s | %s | %s | %s |\n",
 			n, res.ok, res.errors, rate, 100*rate/ceiling,
 			ms(pct(lat, 50)), ms(pct(lat, 95)), ms(pct(lat, 99)), ms(pct(lat, 100)), memory(rss, hwm),
-			perSignIn, share, busy, loadAvg)
+			perSignIn, share, faultsPer, busy, loadAvg)
 		if res.firstError != "" {
 			fmt.Printf("first error: %s\n", res.firstError)
 		}
@@ -485,22 +489,24 @@ func memory(rss, hwm int64) string {
 	return fmt.Sprintf("%.0f MiB (high-water %.0f MiB)", float64(rss)/1024, float64(hwm)/1024)
 }
 
-// processCPU is the CPU time a process used so far, in seconds (user and
-// system, from /proc/PID/stat, in clock ticks of 1/100 s).
-func processCPU(pid int) float64 {
+// processStat is the CPU time a process used so far, in seconds (user and
+// system, from /proc/PID/stat, in clock ticks of 1/100 s), and its minor
+// page faults so far.
+func processStat(pid int) (cpu float64, faults int64) {
 	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	// The command name may hold spaces: the fields start after its ')'.
 	s := string(raw)
 	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 	if len(fields) < 13 {
-		return 0
+		return 0, 0
 	}
+	minflt, _ := strconv.ParseInt(fields[7], 10, 64)
 	utime, _ := strconv.ParseFloat(fields[11], 64)
 	stime, _ := strconv.ParseFloat(fields[12], 64)
-	return (utime + stime) / 100
+	return (utime + stime) / 100, minflt
 }
 
 // machineCPU returns the busy and total CPU time of the machine so far, in

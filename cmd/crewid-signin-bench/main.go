@@ -16,6 +16,11 @@
 // Each run reports requests, errors, sign-ins a second and their share of
 // the ceiling, latency percentiles and the server's peak resident memory.
 //
+// Like `crewid serve`, it runs with GODEBUG=madvdontneed=0 (package
+// lazyfree) unless GODEBUG sets madvdontneed, so that the ceiling is timed
+// with the heap behaving as it does in the server; the server inherits the
+// setting.
+//
 // The server is started with --signin-rate 0: every client comes from one
 // address, which the per-address limit would otherwise stop.
 package main
@@ -28,9 +33,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"crewid/cmd/internal/lazyfree"
 )
 
 func main() {
+	if err := lazyfree.Exec(); err != nil {
+		fmt.Fprintln(os.Stderr, "crewid-signin-bench: starting again with GODEBUG=madvdontneed=0:", err)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:]); err != nil {

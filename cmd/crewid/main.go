@@ -20,9 +20,18 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"crewid/cmd/internal/lazyfree"
 )
 
 func main() {
+	if isServe(os.Args[1:]) {
+		// Returns only if the process was not started again; serving
+		// without MADV_FREE is slower, not wrong.
+		if err := lazyfree.Exec(); err != nil {
+			fmt.Fprintln(os.Stderr, "crewid: starting again with GODEBUG=madvdontneed=0:", err)
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -46,14 +55,21 @@ Usage:
 Run "crewid COMMAND -h" for the flags of a command.
 `
 
+// isServe reports whether the command line runs the server, the default
+// command.
+func isServe(args []string) bool {
+	return len(args) == 0 || strings.HasPrefix(args[0], "-") || args[0] == "serve"
+}
+
 // run dispatches to a command; it is main without the process around it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+	if isServe(args) {
+		if len(args) > 0 && args[0] == "serve" {
+			args = args[1:]
+		}
 		return serve(ctx, args, stdout, stderr)
 	}
 	switch args[0] {
-	case "serve":
-		return serve(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout, stderr)
 	case "tenant":

@@ -62,13 +62,13 @@ func testMain(m *testing.M) int {
 	return m.Run()
 }
 
-// childEnv is the test's environment without any CREWID_ variable or GOGC
-// (so that the developer's own settings cannot leak into a test), plus
+// childEnv is the test's environment without any CREWID_ variable, GOGC or
+// GODEBUG (so that the developer's own settings cannot leak into a test), plus
 // extra.
 func childEnv(extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "CREWID_") || strings.HasPrefix(kv, "GOCOVERDIR=") || strings.HasPrefix(kv, "GOGC=") {
+		if strings.HasPrefix(kv, "CREWID_") || strings.HasPrefix(kv, "GOCOVERDIR=") || strings.HasPrefix(kv, "GOGC=") || strings.HasPrefix(kv, "GODEBUG=") {
 			continue
 		}
 		env = append(env, kv)

@@ -216,6 +216,10 @@ func TestServeEnvironmentVariables(t *testing.T) {
 	if !strings.Contains(n.stderr.String(), "gogc=300") {
 		t.Errorf("serve without GOGC does not set the garbage collector's target to 300:\n%s", n.stderr.String())
 	}
+	// Freed heap pages go back to the kernel with MADV_FREE (package lazyfree).
+	if !strings.Contains(n.stderr.String(), `godebug="madvdontneed=0"`) {
+		t.Errorf("serve without GODEBUG does not start again with madvdontneed=0:\n%s", n.stderr.String())
+	}
 	if code := n.stop(); code != 0 {
 		t.Fatalf("exit code after SIGTERM = %d, want 0", code)
 	}
@@ -224,11 +228,14 @@ func TestServeEnvironmentVariables(t *testing.T) {
 	// invalid one included).
 	addr2 := freeAddr(t)
 	flagged := start(t, "flags over environment", dir, addr2,
-		append(env, "CREWID_SIGNIN_RATE=lots", "GOGC=150"),
+		append(env, "CREWID_SIGNIN_RATE=lots", "GOGC=150", "GODEBUG=madvdontneed=1"),
 		"serve", "--addr", addr2, "--environment", "integration", "--public-url", "http://flags.example.test",
 		"--signin-rate", "10")
 	if !strings.Contains(flagged.stderr.String(), "gogc=150") {
 		t.Errorf("serve does not keep the GOGC the environment gives:\n%s", flagged.stderr.String())
+	}
+	if !strings.Contains(flagged.stderr.String(), `godebug="madvdontneed=1"`) {
+		t.Errorf("serve does not keep the madvdontneed the environment gives:\n%s", flagged.stderr.String())
 	}
 	if doc := getDiscovery(t, flagged.base); doc.Issuer != "http://flags.example.test" {
 		t.Errorf("issuer = %q, want the --public-url http://flags.example.test", doc.Issuer)
