@@ -114,10 +114,19 @@ type Config struct {
 	// MaxConcurrentHashes bounds the password hashes computed at once
 	// (default GOMAXPROCS: a hash keeps a core busy, so more at once add
 	// no throughput, only 19 MiB of memory each); further requests wait
-	// for a slot. A sign-in holds its slot through the writes after its
-	// hash; with the database on another machine, a slot or two more than
-	// cores keeps the cores busy while those writes wait on the network.
+	// for a slot.
 	MaxConcurrentHashes int
+	// ReleaseSlotAfterHash makes a sign-in give its hash slot back as
+	// soon as its hash is done. By default it holds the slot through the
+	// writes after the hash, which suits a database in the process
+	// (SQLite): those writes are CPU work, and while every core hashes
+	// Go's scheduler would otherwise start them only every few
+	// milliseconds. With a database over the network (PostgreSQL) the
+	// writes are mostly waiting, and a held slot leaves its core idle
+	// meanwhile; releasing it wants one more scheduler thread than slots
+	// (GOMAXPROCS), so that the answers are picked up while every slot
+	// hashes.
+	ReleaseSlotAfterHash bool
 	// SessionCacheTTL is how long a node trusts what it read about a
 	// person's sessions when checking access tokens (default 2 seconds).
 	SessionCacheTTL time.Duration

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"crewid"
@@ -165,18 +166,18 @@ func (s *Service) SignIn(ctx context.Context, login, pw string, meta Meta) (Resu
 	if err != nil {
 		return Result{}, err
 	}
-	// The slot covers the writes after the hash too. While every core
-	// hashes, Go's scheduler notices that a goroutine's database answer
-	// has come only every few milliseconds, so a sign-in that gave its
-	// slot back after hashing waited far longer for its own writes (50 ms
-	// at the median on PostgreSQL) than for the hash: holding the slot
-	// keeps a core for them (BENCHMARKS.md, "Sign-in").
+	// Unless configured otherwise, the slot covers the writes after the
+	// hash too (Config.ReleaseSlotAfterHash; BENCHMARKS.md, "Sign-in").
 	release, err := s.hashSlot(ctx)
 	if err != nil {
 		return Result{}, err
 	}
-	defer release()
+	var once sync.Once
+	defer once.Do(release)
 	i, rehash, err := s.matchInSlot(ctx, cands, pw)
+	if s.cfg.ReleaseSlotAfterHash {
+		once.Do(release)
+	}
 	if err != nil {
 		return Result{}, err
 	}

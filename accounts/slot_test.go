@@ -42,10 +42,27 @@ func (h *heldStore) count() int {
 	return h.updates
 }
 
-// A sign-in keeps its hash slot until its writes are done: with one slot,
-// a second sign-in does not hash (and so does not reach its own writes)
-// while the first one's transaction waits.
-func TestSignInHoldsItsSlotThroughItsWrites(t *testing.T) {
+// Two sign-ins share one hash slot while the first one's transaction is
+// held at its start. By default the first keeps the slot until its writes
+// are done, so the second does not hash (and does not reach its own
+// writes) meanwhile; with ReleaseSlotAfterHash the second goes on at once.
+func TestSignInSlotAndItsWrites(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		release          bool
+		updatesWhileHeld int
+	}{
+		{"held through the writes", false, 1},
+		{"released after the hash", true, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			signInsWithOneSlot(t, tc.release, tc.updatesWhileHeld)
+		})
+	}
+}
+
+func signInsWithOneSlot(t *testing.T, releaseAfterHash bool, updatesWhileHeld int) {
+	t.Helper()
 	ctx := context.Background()
 	st := sqlite.OpenTest(t)
 	operator := crewid.Actor{Type: crewid.ActorOperator, Name: "test"}
@@ -82,7 +99,7 @@ func TestSignInHoldsItsSlotThroughItsWrites(t *testing.T) {
 	}
 
 	held := &heldStore{Store: st, entered: make(chan struct{}), release: make(chan struct{})}
-	svc := &Service{Store: held, Keys: apps.NewKeys(st, nil), Config: Config{MaxConcurrentHashes: 1}}
+	svc := &Service{Store: held, Keys: apps.NewKeys(st, nil), Config: Config{MaxConcurrentHashes: 1, ReleaseSlotAfterHash: releaseAfterHash}}
 	results := make(chan error, 2)
 	signIn := func(login string) {
 		_, err := svc.SignIn(ctx, login, pw, Meta{})
@@ -97,9 +114,13 @@ func TestSignInHoldsItsSlotThroughItsWrites(t *testing.T) {
 	go signIn(logins[1])
 	// Long enough for the second sign-in to hash several times over, had
 	// it a slot.
-	time.Sleep(300 * time.Millisecond)
-	if n := held.count(); n != 1 {
-		t.Errorf("%d transactions begun while the first sign-in held the only slot, want 1", n)
+	deadline := time.Now().Add(300 * time.Millisecond)
+	for time.Now().Before(deadline) && held.count() < updatesWhileHeld {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := held.count(); n != updatesWhileHeld {
+		t.Errorf("%d transactions begun while the first sign-in's was held, want %d", n, updatesWhileHeld)
 	}
 	close(held.release)
 	for range 2 {

@@ -112,6 +112,15 @@ func TestNodesStartTogether(t *testing.T) {
 	if got, want := pgQueryInt(t, db, "SELECT COUNT(*) FROM schema_migrations"), migrationCount(t); got != want {
 		t.Errorf("schema_migrations has %d rows, want %d", got, want)
 	}
+	// On PostgreSQL a sign-in gives its hash slot back after the hash, and
+	// the process has a scheduler thread more than slots (hashScheduling).
+	for _, n := range []*node{a, b} {
+		log := n.stderr.String()
+		slots, procs := logInt(t, log, "hash_slots"), logInt(t, log, "gomaxprocs")
+		if !strings.Contains(log, `hash_slot_release="after hash"`) || procs != slots+1 {
+			t.Errorf("%s on PostgreSQL: want the slot released after the hash and gomaxprocs = hash_slots+1:\n%s", n.name, log)
+		}
+	}
 
 	ten := tenantCreateCmd(t, dir, db, "--name", "Keystone Mechanical", "--admin-login", "kadmin",
 		"--admin-email", "admin@keystone-mech.example", "--admin-password", "Chiller-Loop-11")

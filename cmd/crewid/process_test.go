@@ -20,6 +20,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -535,5 +537,17 @@ func pgQueryInt(t *testing.T, dbURL, query string) int64 {
 	if err := db.QueryRow(query).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
+	return n
+}
+
+// logInt is the integer value of key=N in a start-up log (0 if absent).
+func logInt(t *testing.T, log, key string) int {
+	t.Helper()
+	m := regexp.MustCompile(`\b` + regexp.QuoteMeta(key) + `=(\d+)`).FindStringSubmatch(log)
+	if m == nil {
+		t.Errorf("no %s= in the log:\n%s", key, log)
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
 	return n
 }

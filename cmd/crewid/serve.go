@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -102,7 +103,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, dbFlags, err
 	threshold := fs.str("lockout-threshold", "CREWID_LOCKOUT_THRESHOLD", "10", "failed sign-ins that lock an account")
 	duration := fs.str("lockout-duration", "CREWID_LOCKOUT_DURATION", "30m", "how long a lock lasts")
 	private := fs.boolean("allow-private-webhooks", "CREWID_ALLOW_PRIVATE_WEBHOOKS", "false", "allow webhook URLs on loopback or private addresses")
-	slots := fs.str("hash-slots", "CREWID_HASH_SLOTS", "", "password hashes computed at once, 19 MiB each; a sign-in keeps its slot through its writes, so with the database on another machine one or two more than cores keeps them busy (default: one per core)")
+	slots := fs.str("hash-slots", "CREWID_HASH_SLOTS", "", "password hashes computed at once, 19 MiB each (default: one per core); on SQLite a sign-in keeps its slot through its writes, on PostgreSQL it gives it back after the hash")
 	if err := fs.parse(args); err != nil {
 		return serveConfig{}, db, err
 	}
@@ -188,6 +189,25 @@ func gcPercent() int {
 	return p
 }
 
+// startProcs is GOMAXPROCS as the process started (one per core, or as
+// the environment or the container's CPU limit sets it).
+var startProcs = runtime.GOMAXPROCS(0)
+
+// hashScheduling chooses how many password hashes run at once (slots; one
+// per core unless --hash-slots says) and whether a sign-in gives its slot
+// back right after its hash (see accounts.Config.ReleaseSlotAfterHash).
+// With SQLite the writes after the hash are CPU work in the process, so the
+// slot is held through them; with PostgreSQL they are mostly waiting on
+// round trips, so the slot is released and the process gets a scheduler
+// thread more than slots to take the answers (BENCHMARKS.md, "Sign-in").
+func hashScheduling(flagSlots int, sqlite bool) (slots int, releaseAfterHash bool) {
+	slots = flagSlots
+	if slots == 0 {
+		slots = startProcs
+	}
+	return slots, !sqlite
+}
+
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, db, err := parseServeFlags(args, stderr)
 	if err != nil {
@@ -208,6 +228,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	slots, releaseSlot := hashScheduling(cfg.hashSlots, isSQLite)
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set && releaseSlot {
+		prev := runtime.GOMAXPROCS(max(startProcs, slots+1))
+		defer runtime.GOMAXPROCS(prev)
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -229,7 +254,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MessageRetry: cfg.messageRetry,
 		SignInRate:   cfg.signinRate,
 		Accounts: accounts.Config{LockoutThreshold: cfg.lockoutThreshold, LockoutDuration: cfg.lockoutDuration,
-			MaxConcurrentHashes: cfg.hashSlots},
+			MaxConcurrentHashes: slots, ReleaseSlotAfterHash: releaseSlot},
 
 		AllowPrivateWebhooks: cfg.allowPrivateWebhooks,
 	})
@@ -291,7 +316,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("crewid listening", "addr", ln.Addr().String(), "public_url", cfg.publicURL, "environment", cfg.environment,
-		"gogc", gcPercent(), "godebug", os.Getenv("GODEBUG"), "hash_slots", srv.Accounts.Settings().MaxConcurrentHashes)
+		"gogc", gcPercent(), "godebug", os.Getenv("GODEBUG"),
+		"gomaxprocs", runtime.GOMAXPROCS(0), "hash_slots", srv.Accounts.Settings().MaxConcurrentHashes,
+		"hash_slot_release", map[bool]string{false: "after writes", true: "after hash"}[releaseSlot])
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.Serve(ln) }()
 	select {

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -211,6 +212,12 @@ func TestServeEnvironmentVariables(t *testing.T) {
 	}
 	if !strings.Contains(n.stderr.String(), "hash_slots=3") {
 		t.Errorf("serve does not use CREWID_HASH_SLOTS:\n%s", n.stderr.String())
+	}
+	// On SQLite a sign-in keeps its slot through its writes, and the
+	// scheduler threads are left as they are (hashScheduling).
+	if !strings.Contains(n.stderr.String(), `hash_slot_release="after writes"`) ||
+		logInt(t, n.stderr.String(), "gomaxprocs") != runtime.GOMAXPROCS(0) {
+		t.Errorf("serve on SQLite: want the slot held through the writes and GOMAXPROCS unchanged:\n%s", n.stderr.String())
 	}
 	// The hashes' memory is kept between sign-ins (see serveGCPercent).
 	if !strings.Contains(n.stderr.String(), "gogc=300") {
