@@ -138,8 +138,8 @@ func run(ctx context.Context, args []string) error {
 	fmt.Printf("backend %s, server %s (pid %d), %d people in %d tenants\n\n", backend, base, pid, len(logins), cfg.tenants)
 
 	// 4. The runs.
-	fmt.Println("| clients | sign-ins | errors | sign-ins/s | of ceiling | p50 | p95 | p99 | max | server peak RSS | server CPU per sign-in | hash share of it | server page faults per sign-in | machine busy | load avg |")
-	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("| clients | sign-ins | errors | sign-ins/s | of ceiling | p50 | p95 | p99 | max | server peak RSS | server CPU per sign-in | hash share of it | server page faults per sign-in | load generator CPU per sign-in | machine busy | load avg |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, n := range cfg.clients {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -150,17 +150,20 @@ func run(ctx context.Context, args []string) error {
 		loadAvg := loadAverage()
 		sampler := startRSSSampler(pid)
 		cpu0, faults0 := processStat(pid)
+		self0 := selfCPU()
 		busy0, total0 := machineCPU()
 		res := load(ctx, client, base, logins, pw, n, cfg.duration)
 		cpu1, faults1 := processStat(pid)
+		self := selfCPU() - self0
 		cpu, faults := cpu1-cpu0, faults1-faults0
 		busy1, total1 := machineCPU()
 		rss, hwm := sampler.stop()
 		rate := float64(res.ok) / res.elapsed.Seconds()
 		lat := res.latencies
-		perSignIn, share, faultsPer := "n/a", "n/a", "n/a"
+		perSignIn, share, faultsPer, selfPer := "n/a", "n/a", "n/a", "n/a"
 		if res.ok > 0 {
 			faultsPer = strconv.FormatInt(faults/int64(res.ok), 10)
+			selfPer = fmt.Sprintf("%.2f ms", ms(self)/float64(res.ok))
 		}
 		if res.ok > 0 && cpu > 0 {
 			per := cpu / float64(res.ok)
@@ -171,10 +174,10 @@ func run(ctx context.Context, args []string) error {
 		if total1 > total0 {
 			busy = fmt.Sprintf("%.0f%%", 100*(busy1-busy0)/(total1-total0))
 		}
-		fmt.Printf("| %d | %d | %d | %.1f | %.0f%% | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %s | %s | %s | %s | %s | %s |\n",
+		fmt.Printf("| %d | %d | %d | %.1f | %.0f%% | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %s | %s | %s | %s | %s | %s | %s |\n",
 			n, res.ok, res.errors, rate, 100*rate/ceiling,
 			ms(pct(lat, 50)), ms(pct(lat, 95)), ms(pct(lat, 99)), ms(pct(lat, 100)), memory(rss, hwm),
-			perSignIn, share, faultsPer, busy, loadAvg)
+			perSignIn, share, faultsPer, selfPer, busy, loadAvg)
 		if res.firstError != "" {
 			fmt.Printf("first error: %s\n", res.firstError)
 		}
