@@ -120,6 +120,9 @@ func (s *Service) SetLoginAndPassword(ctx context.Context, actor crewid.Actor, t
 			return err
 		}
 		after.Account.Login = login
+		if err := people.CheckLoginLeadsOnlyHere(ctx, tx, *after); err != nil {
+			return err
+		}
 		applyNewPassword(after, hash, now)
 		after.Account.State = crewid.AccountAdminAssigned
 		after.Account.MustChange = crewid.ChangeLoginAndPassword

@@ -104,6 +104,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, login, pw string,
 		}
 		after := before.Clone()
 		after.Account.Login = login
+		if err := people.CheckLoginLeadsOnlyHere(ctx, tx, after); err != nil {
+			return err
+		}
 		applyNewPassword(&after, hash, now)
 		after.Account.State = crewid.AccountAccepted
 		after.ModifiedOn = now

@@ -392,6 +392,11 @@ func (s *Service) CompleteRequiredAction(ctx context.Context, actionToken, login
 		}
 		after := before.Clone()
 		after.Account.Login = newLogin
+		if newLogin != before.Account.Login {
+			if err := people.CheckLoginLeadsOnlyHere(ctx, tx, after); err != nil {
+				return err
+			}
+		}
 		applyNewPassword(&after, hash, now)
 		after.Account.State = crewid.AccountEstablished
 		after.Account.LastSignInOn = now

@@ -189,6 +189,9 @@ func (s *Service) Insert(ctx context.Context, tx store.Tx, actor crewid.Actor, p
 	if err := checkReferences(ctx, tx, nil, &p); err != nil {
 		return crewid.Person{}, err
 	}
+	if err := CheckLoginLeadsOnlyHere(ctx, tx, p); err != nil {
+		return crewid.Person{}, err
+	}
 	if err := tx.CreatePerson(ctx, &p); err != nil {
 		return crewid.Person{}, err
 	}
@@ -279,6 +282,11 @@ func (s *Service) UpdateTx(ctx context.Context, tx store.Tx, actor crewid.Actor,
 	}
 	if err := checkReferences(ctx, tx, &before, &after); err != nil {
 		return crewid.Person{}, err
+	}
+	if after.Account.Login != before.Account.Login {
+		if err := CheckLoginLeadsOnlyHere(ctx, tx, after); err != nil {
+			return crewid.Person{}, err
+		}
 	}
 	after.ModifiedOn = now
 	if err := tx.UpdatePerson(ctx, &after); err != nil {
@@ -382,6 +390,38 @@ func NormalizeLogin(login string) (string, error) {
 		}
 	}
 	return login, nil
+}
+
+// CheckLoginLeadsOnlyHere refuses p's login when sign-in would also take
+// it to someone else. A login is a username, an email or a mobile number,
+// so another person's email or mobile number, in any tenant, is as taken
+// as their login. (Logins themselves are unique through the store.) The
+// person's own email or mobile number is always theirs to use, even when
+// an employee and a technician share it.
+func CheckLoginLeadsOnlyHere(ctx context.Context, r store.Reader, p crewid.Person) error {
+	login := p.Account.Login
+	if login == "" || strings.EqualFold(login, p.Email) {
+		return nil
+	}
+	contacts := []string{login}
+	if phone, err := NormalizePhone("login", login); err == nil && phone != "" {
+		if phone == p.MobilePhone {
+			return nil
+		}
+		contacts = append(contacts, phone)
+	}
+	for _, contact := range contacts {
+		others, err := r.PeopleByContact(ctx, contact)
+		if err != nil {
+			return err
+		}
+		for _, o := range others {
+			if o.TenantID != p.TenantID || o.ID != p.ID {
+				return crewid.ConflictError("login", "The login is already taken.")
+			}
+		}
+	}
+	return nil
 }
 
 // normalize cleans every field of p in place and records what is wrong.

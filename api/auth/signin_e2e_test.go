@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"crewid"
+	"crewid/access"
 	"crewid/accounts/password"
 	"crewid/server/servertest"
 	"crewid/store"
@@ -499,5 +500,56 @@ func TestConcurrentFailuresLock(t *testing.T) {
 		if counted != 10 {
 			t.Errorf("failures counted: %d, want 10 (the rest came while locked)", counted)
 		}
+	})
+}
+
+// A login is a username, an email or a mobile number, so a login that is
+// someone else's email or mobile number is taken however it is chosen. A
+// person's own email stays theirs to use, even when a technician shares it.
+func TestLoginIsNobodyElsesContact(t *testing.T) {
+	each(t, func(t *testing.T, b servertest.Backend) {
+		w := start(t, b)
+		w.newPerson(crewid.KindEmployee, "owner@example.com", "+15550107001", "CreateLater", "", "")
+		taken := []string{"OWNER@example.com", "+15550107001", "555-010-7001"}
+
+		// Accepting an invitation.
+		bob := w.newPerson(crewid.KindEmployee, "bob@example.com", "", "SendInvite", "", "")
+		token := w.linkToken(w.message("bob@example.com"), "/invitations/accept")
+		w.secret("Bob-Secret-2024")
+		for _, login := range taken {
+			w.fails(409, "login", "POST", "/auth/invitations/accept", "", map[string]string{"token": token, "login": login, "password": "Bob-Secret-2024"})
+		}
+		w.must(200, "POST", "/auth/invitations/accept", "", map[string]string{"token": token, "password": "Bob-Secret-2024"})
+		w.wantStatus(bob, "Accepted")
+
+		// The first sign-in's required change, and an administrator's.
+		carl := w.newPerson(crewid.KindEmployee, "carl@example.com", "", "AssignLoginAndPassword", "carl.assigned", "Assigned-Pass-42")
+		tk := w.signIn("carl.assigned", "Assigned-Pass-42")
+		w.secret("Brand-New-Pass-1")
+		for _, login := range taken {
+			w.fails(409, "login", "POST", "/auth/required-action", "", map[string]string{"actionToken": tk.ActionToken, "login": login, "password": "Brand-New-Pass-1"})
+			if status, raw := w.action(carl, map[string]any{"action": "SetLoginAndPassword", "login": login, "password": "Admin-Set-Pass-3"}); status != 409 {
+				t.Errorf("SetLoginAndPassword with login %q: %d %s, want 409", login, status, raw)
+			}
+		}
+		w.complete(tk.ActionToken, "carl.own", "Brand-New-Pass-1")
+
+		// Creating a person with an assigned login.
+		for _, login := range taken {
+			status, raw := w.settings("POST", "/employees", map[string]any{
+				"name": uniqueName("Person "), "email": uniqueName("dora") + "@example.com", "positions": []string{},
+				"roleIds": []int64{w.env.Roles[access.KeyOfficeStaff].ID}, "accountCreationMethod": "AssignLoginAndPassword",
+				"login": login, "password": "Assigned-Pass-42",
+			})
+			if status != 409 || !strings.Contains(string(raw), "login") {
+				t.Errorf("create with login %q: %d %s, want 409 on login", login, status, raw)
+			}
+		}
+
+		// A technician sharing an employee's email leaves the email free
+		// for the employee's own login.
+		w.newPerson(crewid.KindTechnician, "sam@example.com", "", "CreateLater", "", "")
+		sam := w.newPerson(crewid.KindEmployee, "sam@example.com", "", "AssignLoginAndPassword", "sam@example.com", "Assigned-Pass-42")
+		w.wantStatus(sam, "AdminAssigned")
 	})
 }
