@@ -6,6 +6,7 @@ package people
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -134,7 +135,7 @@ func (s *Service) Prepare(p crewid.Person, setup AccountSetup) (Prepared, error)
 			// A proposed login is kept for the invitation's acceptance.
 			login, err := NormalizeLogin(setup.Login)
 			if err != nil {
-				problems.Add("login", err.Error())
+				addFieldErrors(problems, err)
 			}
 			p.Account.Login = login
 		}
@@ -144,7 +145,7 @@ func (s *Service) Prepare(p crewid.Person, setup AccountSetup) (Prepared, error)
 		}
 		login, err := NormalizeLogin(setup.Login)
 		if err != nil {
-			problems.Add("login", err.Error())
+			addFieldErrors(problems, err)
 		}
 		p.Account.Login = login
 		if setup.Password == "" {
@@ -193,7 +194,7 @@ func (s *Service) Insert(ctx context.Context, tx store.Tx, actor crewid.Actor, p
 		return crewid.Person{}, err
 	}
 	if err := tx.CreatePerson(ctx, &p); err != nil {
-		return crewid.Person{}, err
+		return crewid.Person{}, mobileFieldOf(p.Kind, err)
 	}
 	if err := history.Record(ctx, tx, now, actor, history.Change{
 		TenantID: p.TenantID, Type: string(p.Kind) + ".Created", RecordType: string(p.Kind), RecordID: p.ID, After: p,
@@ -213,6 +214,25 @@ func accountNeeds(kind crewid.Kind) string {
 		return "A technician needs mobile access and an email address or mobile number to get an account."
 	}
 	return "An employee needs an email address to get an account."
+}
+
+// mobileFieldOf names the mobile number's field in err as the person's
+// kind does on the wire: the store reports a technician's (phoneNumber),
+// while an employee's is mobilePhoneNumber (phoneNumber is their office
+// phone).
+func mobileFieldOf(kind crewid.Kind, err error) error {
+	var e *crewid.Error
+	if kind != crewid.KindEmployee || !errors.As(err, &e) || e.Fields["phoneNumber"] == nil {
+		return err
+	}
+	fields := make(map[string][]string, len(e.Fields))
+	for name, msgs := range e.Fields {
+		if name == "phoneNumber" {
+			name = "mobilePhoneNumber"
+		}
+		fields[name] = append(fields[name], msgs...)
+	}
+	return &crewid.Error{Code: e.Code, Message: e.Message, Fields: fields}
 }
 
 // addFieldErrors copies the field errors of a crewid.Error into problems.
@@ -270,7 +290,7 @@ func (s *Service) UpdateTx(ctx context.Context, tx store.Tx, actor crewid.Actor,
 	if after.Account.Login != before.Account.Login {
 		login, err := NormalizeLogin(after.Account.Login)
 		if err != nil {
-			problems.Add("login", err.Error())
+			addFieldErrors(problems, err)
 		}
 		if login == "" && before.Account.PasswordHash != "" {
 			problems.Add("login", "A person with a password needs a login.")
@@ -290,7 +310,7 @@ func (s *Service) UpdateTx(ctx context.Context, tx store.Tx, actor crewid.Actor,
 	}
 	after.ModifiedOn = now
 	if err := tx.UpdatePerson(ctx, &after); err != nil {
-		return crewid.Person{}, err
+		return crewid.Person{}, mobileFieldOf(kind, err)
 	}
 	return after, history.Record(ctx, tx, now, actor, history.Change{
 		TenantID: tenantID, Type: string(kind) + ".Updated", RecordType: string(kind), RecordID: id,

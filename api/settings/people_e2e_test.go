@@ -748,6 +748,17 @@ func TestProfileRules(t *testing.T) {
 		}
 		status, body = createEmployee(map[string]any{"email": strings.ToUpper(shared)})
 		wantError(t, status, body, 409, "email")
+		// An employee's mobile is mobilePhoneNumber (phoneNumber is the
+		// office phone), in errors too.
+		status, body = createEmployee(map[string]any{"email": uniqueEmail(), "mobilePhoneNumber": "+15552013344"})
+		if p := wantError(t, status, body, 409, "mobilePhoneNumber"); len(p.Errors["phoneNumber"]) > 0 {
+			t.Errorf("an employee's mobile conflict names the office phone: %s", body)
+		}
+		// A missing login is said plainly, once.
+		status, body = createEmployee(map[string]any{"email": uniqueEmail(), "accountCreationMethod": "AssignLoginAndPassword", "password": "Another-Strong-Pass9"})
+		if p := wantError(t, status, body, 400, "login"); !slices.Equal(p.Errors["login"], []string{"A login is required."}) {
+			t.Errorf("login errors %q, want just \"A login is required.\"", p.Errors["login"])
+		}
 		if status, body := createTech(map[string]any{"email": shared, "phoneNumber": sharedMobile}); status != 200 {
 			t.Errorf("a technician sharing an employee's email and mobile: %d %s", status, body)
 		}
