@@ -6,6 +6,7 @@ import (
 
 	"crewid"
 	"crewid/history"
+	"crewid/people"
 	"crewid/store"
 )
 
@@ -41,7 +42,7 @@ const (
 // mayHoldSession reports whether p may hold a session whatever its
 // method: active, and for a technician with mobile access.
 func mayHoldSession(p crewid.Person) bool {
-	return p.Active && (p.Kind != crewid.KindTechnician || p.MobileAccessEnabled)
+	return p.Active && people.CanHaveAccount(p)
 }
 
 // externalRefusal says why p may not sign in through a provider ("" if

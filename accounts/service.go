@@ -78,6 +78,7 @@ import (
 	"crewid"
 	"crewid/accounts/invite"
 	"crewid/apps"
+	"crewid/people"
 	"crewid/store"
 )
 
@@ -250,12 +251,10 @@ func self(p crewid.Person, m Meta) crewid.Actor {
 }
 
 // canSignIn reports whether p may hold a session at all: active, with a
-// password, and for a technician with mobile access.
+// password, and with what an account needs (people.CanHaveAccount: for a
+// technician, mobile access and an email or mobile number).
 func canSignIn(p crewid.Person) bool {
-	if !p.Active || p.Account.PasswordHash == "" {
-		return false
-	}
-	return p.Kind != crewid.KindTechnician || p.MobileAccessEnabled
+	return p.Active && p.Account.PasswordHash != "" && people.CanHaveAccount(p)
 }
 
 // eventType names a history event about a person's account, in the style

@@ -41,6 +41,7 @@ const (
 	reasonLocked           = "Locked"
 	reasonInactive         = "Inactive"
 	reasonMobileAccess     = "MobileAccessDisabled"
+	reasonNoAccount        = "NoUserAccount"
 	reasonTemporaryExpired = "TemporaryPasswordExpired"
 )
 
@@ -136,6 +137,9 @@ func (s *Service) refusal(p crewid.Person, now time.Time) string {
 		return reasonInactive
 	case p.Kind == crewid.KindTechnician && !p.MobileAccessEnabled:
 		return reasonMobileAccess
+	case !people.CanHaveAccount(p):
+		// A technician whose email and mobile number were both removed.
+		return reasonNoAccount
 	case people.Locked(p, now):
 		return reasonLocked
 	case !p.Account.TemporaryUntil.IsZero() && !now.Before(p.Account.TemporaryUntil):

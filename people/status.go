@@ -43,6 +43,11 @@ func Status(p crewid.Person, now time.Time) string {
 	switch {
 	case !p.Active:
 		return StatusInactive
+	case !CanHaveAccount(p):
+		// Whatever account there was cannot be used: a technician whose
+		// mobile access was turned off, or whose email and mobile number
+		// were both removed.
+		return StatusNoUserAccount
 	case Locked(p, now):
 		return StatusLocked
 	}
@@ -55,9 +60,6 @@ func Status(p crewid.Person, now time.Time) string {
 		return StatusAccepted
 	case crewid.AccountInvited:
 		return StatusPending
-	}
-	if !CanHaveAccount(p) {
-		return StatusNoUserAccount
 	}
 	return StatusNeverLoggedIn
 }

@@ -553,3 +553,36 @@ func TestLoginIsNobodyElsesContact(t *testing.T) {
 		w.wantStatus(sam, "AdminAssigned")
 	})
 }
+
+// A technician's account needs mobile access and an email or mobile
+// number. Without them the profile shows NoUserAccount and the account
+// cannot be used; given back, the account works again as it was.
+func TestTechnicianLosingWhatAnAccountNeeds(t *testing.T) {
+	each(t, func(t *testing.T, b servertest.Backend) {
+		w := start(t, b)
+		tech := w.ready(crewid.KindTechnician, "", "+15550107002")
+		tk := w.signedIn(tech.login, tech.password)
+		w.wantStatus(tech, "Active")
+
+		for _, c := range []struct {
+			what           string
+			take, giveBack map[string]any
+		}{
+			{"mobile access", map[string]any{"mobileAccessEnabled": false}, map[string]any{"mobileAccessEnabled": true}},
+			{"the only contact", map[string]any{"phoneNumber": nil}, map[string]any{"phoneNumber": "+15550107002"}},
+		} {
+			w.settingsOK("PATCH", tech.path(), c.take)
+			w.wantStatus(tech, "NoUserAccount")
+			w.signInFails(tech.login, tech.password)
+			w.signInFails("+15550107002", tech.password)
+			w.fails(401, "", "POST", "/auth/refresh", "", map[string]string{"refreshToken": tk.RefreshToken})
+
+			w.settingsOK("PATCH", tech.path(), c.giveBack)
+			w.wantStatus(tech, "Active")
+			tk = w.signedIn(tech.login, tech.password)
+			if c.what == "the only contact" {
+				w.signedIn("+15550107002", tech.password)
+			}
+		}
+	})
+}
