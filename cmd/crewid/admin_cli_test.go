@@ -272,6 +272,78 @@ func TestAppCreate(t *testing.T) {
 	}
 }
 
+// Only a platform operator changes an email address: through the API a
+// tenant's administrator is refused, with the command line it is done,
+// under the person's rules, and recorded in the tenant's history.
+func TestPersonSetEmail(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "crewid.db")
+	ten := tenantCreateCmd(t, dir, db, "--name", "Okafor Plumbing", "--admin-login", "cokafor",
+		"--admin-email", "c.okafor@okafor-plumbing.example", "--admin-password", "Drain-Snake-300")
+	other := tenantCreateCmd(t, dir, db, "--name", "Second Pipe Co", "--admin-login", "second.pipe",
+		"--admin-email", "admin@second-pipe.example", "--admin-password", "Drain-Snake-301")
+	app := appCreateCmd(t, dir, db, ten.TenantID)
+	tenant, admin := fmt.Sprint(ten.TenantID), fmt.Sprint(ten.UserID)
+
+	addr := freeAddr(t)
+	n := start(t, "serve", dir, addr, nil, "serve", "--database", db, "--addr", addr)
+	tok := token(t, n.base, app)
+	person := fmt.Sprintf("%s/settings/v2/tenant/%d/employees/%d", n.base, ten.TenantID, ten.UserID)
+	mustAPI(t, 400, "PATCH", person, tok.AccessToken, app.AppKey, map[string]any{"email": "new@okafor-plumbing.example"})
+
+	res := mustCLI(t, dir, nil, "person", "set-email", "--database", db, "--tenant", tenant, "--id", admin, "--email", " New@Okafor-Plumbing.example ")
+	var got struct {
+		TenantID int64  `json:"tenantId"`
+		ID       int64  `json:"id"`
+		Type     string `json:"type"`
+		Email    string `json:"email"`
+	}
+	decodeStrict(t, "person set-email", res.stdout, &got)
+	if got.TenantID != ten.TenantID || got.ID != ten.UserID || got.Type != "Employee" || got.Email != "new@okafor-plumbing.example" {
+		t.Errorf("person set-email printed %+v", got)
+	}
+	var emp employee
+	mustAPI(t, 200, "GET", person, tok.AccessToken, app.AppKey, nil).json(t, &emp)
+	if emp.Email == nil || *emp.Email != "new@okafor-plumbing.example" {
+		t.Errorf("email after set-email = %v", emp.Email)
+	}
+	var events struct {
+		Data []struct {
+			EventType string `json:"eventType"`
+			Actor     struct {
+				Type string `json:"type"`
+			} `json:"actor"`
+		} `json:"data"`
+	}
+	mustAPI(t, 200, "GET", fmt.Sprintf("%s/settings/v2/tenant/%d/history?recordType=Employee&recordId=%d", n.base, ten.TenantID, ten.UserID),
+		tok.AccessToken, app.AppKey, nil).json(t, &events)
+	if len(events.Data) == 0 || events.Data[0].EventType != "Employee.Updated" {
+		t.Errorf("the tenant's history does not show the change last: %+v", events.Data)
+	}
+
+	// Refusals: the person's rules, unknown people, bad flags.
+	for _, c := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"--tenant", tenant, "--id", admin, "--email", "not-an-email"}, 1, "email"},
+		{[]string{"--tenant", fmt.Sprint(other.TenantID), "--id", fmt.Sprint(other.UserID), "--email", "x@second-pipe.example"}, 0, ""},
+		{[]string{"--tenant", tenant, "--id", "999", "--email", "x@okafor-plumbing.example"}, 1, "tenant " + tenant + " has no person 999"},
+		{[]string{"--tenant", tenant, "--id", "one", "--email", "x@okafor-plumbing.example"}, 2, "--id"},
+		{[]string{"--tenant", tenant, "--id", admin}, 2, "missing --email"},
+	} {
+		res := cli(t, dir, nil, append([]string{"person", "set-email", "--database", db}, c.args...)...)
+		if res.code != c.code || !strings.Contains(res.stderr, c.says) {
+			t.Errorf("person set-email %q: want exit %d saying %q\n%s", c.args, c.code, c.says, res)
+		}
+	}
+	if code := n.stop(); code != 0 {
+		t.Errorf("exit code after SIGTERM = %d", code)
+	}
+}
+
 func TestMigrateSQLite(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

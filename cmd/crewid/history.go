@@ -47,13 +47,7 @@ func historyCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 }
 
 // tenantFlag parses --tenant.
-func tenantFlag(v string) (int64, error) {
-	id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, usageError("--tenant must be a tenant id (a positive whole number), not " + strconv.Quote(v))
-	}
-	return id, nil
-}
+func tenantFlag(v string) (int64, error) { return parseID("--tenant", "a tenant id", v) }
 
 func historyVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("history verify", stderr)

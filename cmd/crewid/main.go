@@ -4,6 +4,7 @@
 //	crewid migrate       bring the database schema up to date
 //	crewid tenant create create a company and its first administrator
 //	crewid app create    register an API application for a company
+//	crewid person set-email  change a person's email address
 //	crewid history       verify or prune a company's history
 //
 // Every flag can also be set by the environment variable named in its help.
@@ -49,6 +50,7 @@ Usage:
   crewid migrate [flags]     bring the database schema up to date
   crewid tenant create --name NAME --admin-login LOGIN --admin-email EMAIL [--admin-password P]
   crewid app create --tenant N --name NAME [--scopes a,b]
+  crewid person set-email --tenant N --id N --email EMAIL   change a person's email (operators only)
   crewid history verify --tenant N      check the tenant's history hash chain
   crewid history prune --tenant N --older-than 8760h
 
@@ -79,6 +81,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "app":
 		if len(args) > 1 && args[1] == "create" {
 			return appCreate(ctx, args[2:], stdout, stderr)
+		}
+	case "person":
+		if len(args) > 1 && args[1] == "set-email" {
+			return personSetEmail(ctx, args[2:], stdout, stderr)
 		}
 	case "history":
 		return historyCommand(ctx, args[1:], stdout, stderr)
