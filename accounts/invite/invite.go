@@ -110,6 +110,7 @@ func (s *Service) Invite(ctx context.Context, tx store.Tx, now time.Time, actor 
 		company: tenant.Name,
 		name:    p.Name,
 		email:   p.Email,
+		login:   p.Account.Login,
 		link:    base + AcceptPath + "?token=" + token,
 		valid:   s.ttl(),
 		expires: inv.ExpiresOn,

@@ -16,6 +16,7 @@ type content struct {
 	company string // the tenant's name
 	name    string // the invited person's name
 	email   string // their email, the default username; "" for SMS
+	login   string // a username proposed when they were invited ("" for none)
 	link    string
 	valid   time.Duration
 	expires time.Time
@@ -30,8 +31,12 @@ func (c content) emailText() (subject, body string) {
 	b.WriteString(company + " has invited you to create your account. " +
 		"Open this link to choose your username and password:\n\n")
 	b.WriteString(c.link + "\n\n")
-	b.WriteString("Your email address, " + c.email + ", is your username by default. " +
-		"You can change it when you create your account.\n\n")
+	if c.login != "" {
+		b.WriteString("Your username is " + oneLine(c.login) + " unless you choose another when you create your account.\n\n")
+	} else {
+		b.WriteString("Your email address, " + c.email + ", is your username by default. " +
+			"You can change it when you create your account.\n\n")
+	}
 	b.WriteString("The link can be used once and expires in " + span(c.valid) + ", on " +
 		c.expires.UTC().Format("January 2, 2006 at 15:04 UTC") + ". " +
 		"If it has expired, ask your administrator to send you a new invitation.\n\n")

@@ -68,6 +68,18 @@ func TestEmailText(t *testing.T) {
 	}
 }
 
+// A username proposed with the invitation is the one the message names.
+func TestEmailTextProposedLogin(t *testing.T) {
+	c := content{company: "Northwind", name: "Maria", email: "maria@example.com", login: "mlopez", link: testLink, valid: DefaultTTL}
+	_, body := c.emailText()
+	if want := "Your username is mlopez unless you choose another when you create your account."; !strings.Contains(body, want) {
+		t.Errorf("body lacks %q:\n%s", want, body)
+	}
+	if strings.Contains(body, "by default") {
+		t.Errorf("body still calls the email the default username:\n%s", body)
+	}
+}
+
 func TestSpan(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		7 * 24 * time.Hour: "7 days",
