@@ -138,10 +138,10 @@ const EventTokenRevoked = "App.TokenRevoked"
 
 // Revoke ends an access token of the application authenticated by clientID
 // and clientSecret (RFC 7009): on this node at once, on every other node
-// within RevocationPoll. A token that is not valid, has expired, or
-// belongs to another application is left alone without an error, as the
-// RFC asks (the answer must not tell whether a token exists). A bad client
-// is ErrInvalidClient.
+// within RevocationPoll. A token that is not valid or has expired is left
+// alone without an error, as the RFC asks (§2.2); a valid token issued to
+// anyone else, another application or a person, is refused with
+// ErrNotThisClientsToken (§2.1). A bad client is ErrInvalidClient.
 func (s *Service) Revoke(ctx context.Context, clientID, clientSecret, token string) error {
 	app, _, err := s.AuthenticateClient(ctx, clientID, clientSecret)
 	if err != nil {
@@ -155,9 +155,11 @@ func (s *Service) Revoke(ctx context.Context, clientID, clientSecret, token stri
 		return nil
 	}
 	now := s.now()
-	if c.AppID != app.ID || c.TenantID != app.TenantID || c.ID == "" || c.Expiry == nil ||
-		now.Add(-Leeway).After(time.Unix(*c.Expiry, 0)) {
+	if c.ID == "" || c.Expiry == nil || now.Add(-Leeway).After(time.Unix(*c.Expiry, 0)) {
 		return nil
+	}
+	if c.AppID != app.ID || c.TenantID != app.TenantID {
+		return ErrNotThisClientsToken
 	}
 	r := crewid.TokenRevocation{TenantID: app.TenantID, AppID: app.ID, TokenID: c.ID, RevokedOn: now.UTC(),
 		ExpiresOn: time.Unix(*c.Expiry, 0).Add(Leeway).UTC()}

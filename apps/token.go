@@ -82,6 +82,10 @@ type parsedClaims struct {
 // and an inactive application alike.
 var ErrInvalidClient = crewid.Errorf(crewid.Unauthenticated, "The client id or secret is not valid.")
 
+// ErrNotThisClientsToken refuses a client's request to revoke a valid token
+// that was issued to someone else.
+var ErrNotThisClientsToken = crewid.Errorf(crewid.Forbidden, "The token was not issued to this client.")
+
 // ScopeField is the field named by the Invalid error IssueToken returns
 // for a scope the application does not hold.
 const ScopeField = "scope"

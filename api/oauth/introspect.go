@@ -57,8 +57,9 @@ func (h *handler) introspect(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// revoke ends one of the client's access tokens. As RFC 7009 §2.2 asks, an
-// invalid token or one of another client is answered 200 like any other.
+// revoke ends one of the client's access tokens. As RFC 7009 asks, an
+// invalid or expired token is answered 200 like any other (§2.2), and a
+// valid one issued to someone else is refused (§2.1).
 func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
 	clientID, clientSecret, token, ok := tokenRequest(w, r)
 	if !ok {
@@ -90,9 +91,15 @@ func tokenRequest(w http.ResponseWriter, r *http.Request) (clientID, clientSecre
 // clientFailure answers an error of a client-authenticated endpoint.
 func (h *handler) clientFailure(w http.ResponseWriter, r *http.Request, err error) {
 	var e *crewid.Error
-	if errors.As(err, &e) && e.Code == crewid.Unauthenticated {
-		writeError(w, r, http.StatusUnauthorized, "invalid_client", e.Message, nil)
-		return
+	if errors.As(err, &e) {
+		switch e.Code {
+		case crewid.Unauthenticated:
+			writeError(w, r, http.StatusUnauthorized, "invalid_client", e.Message, nil)
+			return
+		case crewid.Forbidden:
+			writeError(w, r, http.StatusBadRequest, "unauthorized_client", e.Message, nil)
+			return
+		}
 	}
 	slog.ErrorContext(r.Context(), r.URL.Path, "err", err)
 	writeError(w, r, http.StatusInternalServerError, "server_error", "The request could not be completed; try again later.", nil)

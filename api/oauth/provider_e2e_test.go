@@ -277,9 +277,13 @@ func TestIntrospectionAndRevocationAcrossNodes(t *testing.T) {
 		if s := c.get(node2, tok.AccessToken, "/employees"); s != http.StatusOK {
 			t.Fatalf("node 2 before revocation: %d", s)
 		}
-		// Revoking someone else's token is a silent no-op.
-		if status, _ := c.form(env.URL, "/connect/revoke", secret, url.Values{"token": {otherTok.AccessToken}}); status != http.StatusOK {
-			t.Fatalf("revoking another app's token: %d", status)
+		// Revoking someone else's token is refused (RFC 7009 §2.1); an
+		// invalid one is answered 200 (§2.2).
+		if status, body := c.form(env.URL, "/connect/revoke", secret, url.Values{"token": {otherTok.AccessToken}}); status != http.StatusBadRequest || body["error"] != "unauthorized_client" {
+			t.Fatalf("revoking another app's token: %d %v", status, body)
+		}
+		if status, body := c.form(env.URL, "/connect/revoke", secret, url.Values{"token": {"not.a.token"}}); status != http.StatusOK {
+			t.Fatalf("revoking garbage: %d %v", status, body)
 		}
 		if s := (client{t: t, base: env.URL, creds: other, tenant: 0}); s.introspect(env.URL, other.ClientSecret, otherTok.AccessToken)["active"] != true {
 			t.Fatal("another client could revoke a token not its own")
