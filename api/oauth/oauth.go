@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"crewid"
+	"crewid/api"
 	"crewid/apps"
 )
 
@@ -256,8 +257,13 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, code, descri
 	})
 }
 
-// traceID takes the trace id of a W3C traceparent header, or makes one.
+// traceID is the request's trace id, the one the X-Trace-Id header
+// carries; outside the server's middleware it takes the trace id of a W3C
+// traceparent header, or makes one.
 func traceID(r *http.Request) string {
+	if id := api.TraceID(r.Context()); id != "" {
+		return id
+	}
 	if tp := r.Header.Get("Traceparent"); len(tp) >= 55 && tp[2] == '-' && tp[35] == '-' {
 		if id := tp[3:35]; isHex(id) {
 			return id

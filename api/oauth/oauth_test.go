@@ -19,6 +19,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"crewid"
+	"crewid/api"
 	"crewid/api/oauth"
 	"crewid/apps"
 	"crewid/store"
@@ -51,7 +52,7 @@ func startNode(tb testing.TB, st store.Store, issuer string) *node {
 	svc := &apps.Service{Store: st, Keys: keys, Environment: "production"}
 	mux := http.NewServeMux()
 	oauth.Routes(mux, svc, keys)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(api.Base(mux))
 	tb.Cleanup(srv.Close)
 	svc.Issuer = issuer
 	if issuer == "" {
@@ -293,6 +294,9 @@ func TestTokenEndpointErrors(t *testing.T) {
 			// The same object is an ApiErrorResponse.
 			if doc["status"] != float64(tc.status) || doc["type"] == "" || doc["title"] == "" || doc["traceId"] == "" {
 				t.Errorf("ApiErrorResponse fields: %s", body)
+			}
+			if h := resp.Header.Get("X-Trace-Id"); doc["traceId"] != h {
+				t.Errorf("traceId %v, X-Trace-Id header %q", doc["traceId"], h)
 			}
 			for _, k := range []string{"errors", "data"} {
 				if _, ok := doc[k].(map[string]any); !ok {
