@@ -322,7 +322,9 @@ func (h *Handler) startReset(w http.ResponseWriter, r *http.Request) {
 	go func() {
 		defer func() { <-h.resets }()
 		defer cancel()
-		if err := h.Accounts.StartReset(ctx, identifier, m); err != nil {
+		// The answer never depends on the outcome; only a failure of
+		// crewid itself, not an identifier nobody could have, is logged.
+		if err := h.Accounts.StartReset(ctx, identifier, m); err != nil && crewid.CodeOf(err) == crewid.Internal {
 			slog.ErrorContext(ctx, "password reset start failed", "trace", api.TraceID(ctx), "err", err)
 		}
 	}()

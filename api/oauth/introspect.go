@@ -99,6 +99,9 @@ func (h *handler) clientFailure(w http.ResponseWriter, r *http.Request, err erro
 		case crewid.Forbidden:
 			writeError(w, r, http.StatusBadRequest, "unauthorized_client", e.Message, nil)
 			return
+		case crewid.Invalid:
+			writeError(w, r, http.StatusBadRequest, "invalid_request", e.Message, e.Fields)
+			return
 		}
 	}
 	slog.ErrorContext(r.Context(), r.URL.Path, "err", err)

@@ -13,11 +13,14 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
+	"crewid"
 	"crewid/store"
 )
 
@@ -203,21 +206,85 @@ func (db *DB) cachedStmt(ctx context.Context, q querier, query string) *sql.Stmt
 }
 
 func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := checkText(args); err != nil {
+		return nil, err
+	}
 	return c.q.ExecContext(ctx, c.db.rebind(query), args...)
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := checkText(args); err != nil {
+		return nil, err
+	}
 	if st := c.db.cachedStmt(ctx, c.q, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
 	return c.q.QueryContext(ctx, c.db.rebind(query), args...)
 }
 
-func (c conn) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := c.db.cachedStmt(ctx, c.q, query); st != nil {
-		return st.QueryRowContext(ctx, args...)
+func (c conn) queryRow(ctx context.Context, query string, args ...any) row {
+	if err := checkText(args); err != nil {
+		return row{err: err}
 	}
-	return c.q.QueryRowContext(ctx, c.db.rebind(query), args...)
+	if st := c.db.cachedStmt(ctx, c.q, query); st != nil {
+		return row{Row: st.QueryRowContext(ctx, args...)}
+	}
+	return row{Row: c.q.QueryRowContext(ctx, c.db.rebind(query), args...)}
+}
+
+// row is a *sql.Row, or the error that kept its statement from running.
+type row struct {
+	*sql.Row
+	err error
+}
+
+func (r row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.Row.Scan(dest...)
+}
+
+func (r row) Err() error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.Row.Err()
+}
+
+// ErrUnstorableText refuses text that contains the NUL character or is not
+// valid UTF-8. PostgreSQL cannot hold such text, so the store refuses it on
+// every backend, before the statement runs, and a lookup by such a value
+// is refused the same way rather than failing inside the database.
+var ErrUnstorableText = crewid.Errorf(crewid.Invalid, "Text may not contain the NUL character or invalid UTF-8.")
+
+// checkText returns ErrUnstorableText when a text argument is one no
+// backend may store.
+func checkText(args []any) error {
+	for _, a := range args {
+		var s string
+		switch v := a.(type) {
+		case string:
+			s = v
+		case sql.NullString:
+			s = v.String
+		case nil, int, int64, bool, time.Time, []byte:
+			continue
+		default:
+			rv := reflect.ValueOf(a)
+			if rv.Kind() == reflect.Pointer && !rv.IsNil() {
+				rv = rv.Elem()
+			}
+			if rv.Kind() != reflect.String {
+				continue
+			}
+			s = rv.String()
+		}
+		if strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) {
+			return ErrUnstorableText
+		}
+	}
+	return nil
 }
 
 // tx is one read-write transaction; it implements store.Tx.

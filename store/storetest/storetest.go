@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SigningKeys", testSigningKeys},
 		{"Events", testEvents},
 		{"Transactions", testTransactions},
+		{"UnstorableText", testUnstorableText},
 	}
 	s := open(t)
 	for _, tc := range tests {
