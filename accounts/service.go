@@ -189,6 +189,10 @@ type Service struct {
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 	// Issuer is the "iss" of tokens: the public base URL of the service.
+	// It is not compared when a token comes back: every node of a
+	// deployment signs with the keys in its database but may name itself
+	// differently (its own address when --public-url is not set), and the
+	// signature is what shows a token is the deployment's own.
 	Issuer string
 	// Environment ("production" or "integration") goes into every token;
 	// a token of another environment is refused.

@@ -40,7 +40,7 @@ func (s *Service) startSession(ctx context.Context, tx store.Tx, p crewid.Person
 		TenantID:    p.TenantID,
 		PersonID:    p.ID,
 		FamilyID:    is.family,
-		RefreshHash: hashSecret(is.refresh),
+		RefreshHash: s.refreshHash(is.refresh),
 		CreatedOn:   now,
 		ExpiresOn:   now.Add(s.cfg.RefreshTokenTTL),
 		IP:          truncate(meta.IP, 100),
@@ -71,7 +71,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string, meta Meta) (
 	if refreshToken == "" {
 		return Result{}, crewid.FieldError("refreshToken", "The refresh token is required.")
 	}
-	sess, err := s.Store.SessionByRefreshHash(ctx, hashSecret(refreshToken))
+	sess, err := s.Store.SessionByRefreshHash(ctx, s.refreshHash(refreshToken))
 	if crewid.IsNotFound(err) {
 		return Result{}, ErrInvalidRefresh
 	}
@@ -136,7 +136,7 @@ func (s *Service) SignOut(ctx context.Context, refreshToken string, meta Meta) e
 	if refreshToken == "" {
 		return crewid.FieldError("refreshToken", "The refresh token is required.")
 	}
-	sess, err := s.Store.SessionByRefreshHash(ctx, hashSecret(refreshToken))
+	sess, err := s.Store.SessionByRefreshHash(ctx, s.refreshHash(refreshToken))
 	if crewid.IsNotFound(err) {
 		return nil
 	}

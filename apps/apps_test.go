@@ -268,15 +268,14 @@ func TestBadTokens(t *testing.T) {
 		}
 	}
 
-	// A token of another issuer or audience, or one that is not an
-	// application token, signed with crewid's own key.
+	// A token of another audience, or one that is not an application
+	// token, signed with crewid's own key.
 	signer, err := f.svc.Keys.Current(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, good := decodeJWT(t, tok.AccessToken)
 	for name, change := range map[string]func(map[string]any){
-		"issuer":   func(p map[string]any) { p["iss"] = "http://elsewhere" },
 		"audience": func(p map[string]any) { p["aud"] = []string{"other"} },
 		"no app":   func(p map[string]any) { delete(p, "app") },
 		"no exp":   func(p map[string]any) { delete(p, "exp") },
@@ -295,15 +294,22 @@ func TestBadTokens(t *testing.T) {
 			t.Errorf("%s: got %v, want Unauthenticated", name, err)
 		}
 	}
-	// aud as a list containing crewid is fine.
-	p := map[string]any{}
-	for k, v := range good {
-		p[k] = v
-	}
-	p["aud"] = []string{"x", "crewid"}
-	raw, _ := signer.Sign(p)
-	if _, err := f.svc.Authenticate(ctx, raw, app.AppKey); err != nil {
-		t.Errorf("aud list: %v", err)
+	// aud as a list containing crewid is fine, and so is the address of
+	// another node of the deployment as the issuer: the signature with the
+	// deployment's key is what counts.
+	for name, change := range map[string]func(map[string]any){
+		"aud list":     func(p map[string]any) { p["aud"] = []string{"x", "crewid"} },
+		"another node": func(p map[string]any) { p["iss"] = "http://127.0.0.1:9" },
+	} {
+		p := map[string]any{}
+		for k, v := range good {
+			p[k] = v
+		}
+		change(p)
+		raw, _ := signer.Sign(p)
+		if _, err := f.svc.Authenticate(ctx, raw, app.AppKey); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }
 

@@ -215,8 +215,6 @@ func (s *Service) authenticate(ctx context.Context, rawToken, appKey string, nee
 	case c.NotBefore != nil && now.Add(Leeway).Before(time.Unix(*c.NotBefore, 0)),
 		c.IssuedAt != nil && now.Add(Leeway).Before(time.Unix(*c.IssuedAt, 0)):
 		return Claims{}, crewid.Errorf(crewid.Unauthenticated, "The access token is not valid yet.")
-	case c.Issuer != s.Issuer:
-		return Claims{}, crewid.Errorf(crewid.Unauthenticated, "The access token was issued by another issuer.")
 	case !c.Audience.contains(Audience):
 		return Claims{}, crewid.Errorf(crewid.Unauthenticated, "The access token is meant for another audience.")
 	case c.Environment != s.Environment:

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -13,10 +14,13 @@ import (
 // secondNode starts another server on w's store and clock, as a second
 // process on the same database would be: its own caches, nothing shared
 // but the database. The world it returns talks to that node.
-func (w *world) secondNode() *world {
+func (w *world) secondNode() *world { return w.nodeIn("integration") }
+
+// nodeIn is secondNode in the given environment.
+func (w *world) nodeIn(environment string) *world {
 	w.t.Helper()
 	hs := httptest.NewUnstartedServer(nil)
-	srv := server.New(server.Config{Store: w.env.Store, Now: w.clock.Now, Environment: "integration",
+	srv := server.New(server.Config{Store: w.env.Store, Now: w.clock.Now, Environment: environment,
 		LocalOutbox: true, PublicURL: "http://" + hs.Listener.Addr().String()})
 	hs.Config.Handler = srv.Handler
 	hs.Start()
@@ -66,5 +70,41 @@ func TestSessionsEndOnEveryNode(t *testing.T) {
 		tk = signedInOnA(reset)
 		other.actionOK(reset, map[string]any{"action": "SetTemporaryPassword", "password": "Temporary-Pw-2031"})
 		endedOnA("password reset", tk)
+	})
+}
+
+// A node of the deployment takes the tokens another node issued, although
+// each names itself by its own address; a node of the other environment on
+// the same database takes none of them, refresh tokens included.
+func TestTokensWorkOnEveryNodeOfTheEnvironment(t *testing.T) {
+	each(t, func(t *testing.T, b servertest.Backend) {
+		a := start(t, b)
+		other := a.secondNode()
+		production := a.nodeIn("production")
+
+		p := a.ready(crewid.KindEmployee, "node.tokens@example.com", "")
+		tk := a.signedIn(p.login, p.password)
+		if r := other.me(tk.AccessToken); r.status != 200 {
+			t.Errorf("another node refuses the access token: %v", r)
+		}
+		code, body := a.env.Do(t, a.env.Authorize(t, a.env.App), "GET", fmt.Sprintf("/settings/v2/tenant/%d/employees", a.env.Tenant.ID), nil)
+		if code != 200 {
+			t.Fatalf("application token on its own node: %d %s", code, body)
+		}
+		code, body = other.env.Do(t, a.env.Authorize(t, a.env.App), "GET", fmt.Sprintf("/settings/v2/tenant/%d/employees", a.env.Tenant.ID), nil)
+		if code != 200 {
+			t.Errorf("another node refuses the application token: %d %s", code, body)
+		}
+
+		if r := production.me(tk.AccessToken); r.status != 401 {
+			t.Errorf("the production node takes an integration access token: %v", r)
+		}
+		production.fails(401, "", "POST", "/auth/refresh", "", map[string]string{"refreshToken": tk.RefreshToken})
+		production.must(204, "POST", "/auth/sign-out", "", map[string]string{"refreshToken": tk.RefreshToken})
+		// The refresh token still works where it was issued, on any node.
+		next := decode[tokens](t, other.must(200, "POST", "/auth/refresh", "", map[string]string{"refreshToken": tk.RefreshToken}).body)
+		if r := a.me(next.AccessToken); r.status != 200 {
+			t.Errorf("token refreshed on another node: %v", r)
+		}
 	})
 }
