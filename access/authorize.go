@@ -22,7 +22,10 @@ const (
 	TaskReadOutbox        Task = "ReadOutbox"        // the message outbox (it holds live invitation and reset links)
 	TaskRegisterApps      Task = "RegisterApps"      // register an API application
 	TaskManageApps        Task = "ManageApps"        // see applications, their secrets, revoke them
-	TaskAdminSettings     Task = "AdminSettings"     // roles, business units, tag types, custom fields, teams, zones, history, webhooks
+	TaskManageRoles       Task = "ManageRoles"       // create, change and delete roles
+	TaskViewHistory       Task = "ViewHistory"       // read and export the history
+	TaskManageWebhooks    Task = "ManageWebhooks"    // webhook subscriptions and their deliveries
+	TaskAdminSettings     Task = "AdminSettings"     // every other company setting (single sign-on, …)
 )
 
 var taskPermissions = map[Task]int64{
@@ -34,6 +37,9 @@ var taskPermissions = map[Task]int64{
 	TaskAssignRoles:       PermAssignRoles,
 	TaskRegisterApps:      PermGenerateAppKey,
 	TaskManageApps:        PermManageAppAccess,
+	TaskManageRoles:       PermManageRoles,
+	TaskViewHistory:       PermViewHistory,
+	TaskManageWebhooks:    PermManageWebhooks,
 	TaskAdminSettings:     PermAdminAccess,
 }
 
@@ -43,11 +49,12 @@ func TaskPermission(task Task) (int64, bool) {
 	return p, ok
 }
 
-// Allows reports whether a person holding perms may do task. Unknown
+// Allows reports whether a person holding perms may do task: they hold its
+// permission, or Admin Access where that opens it (Set.Allows). Unknown
 // tasks are never allowed.
 func Allows(perms Set, task Task) bool {
 	p, ok := taskPermissions[task]
-	return ok && perms.Has(p)
+	return ok && perms.Allows(p)
 }
 
 // Authorize is Allows as an error: nil, or Forbidden naming the

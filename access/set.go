@@ -43,6 +43,21 @@ func (s Set) Has(id int64) bool {
 	return s.bits[i>>6]&(1<<(i&63)) != 0
 }
 
+// openedByAdminAccess are the permissions Admin Access stands in for: the
+// settings it opens, as its catalog entry says. Holding one of them alone
+// is enough for that setting.
+var openedByAdminAccess = NewSet(PermManageRoles, PermManageBusinessUnits, PermManageTagTypes,
+	PermManageCustomFields, PermViewHistory, PermManageWebhooks, PermManageTeamsZones)
+
+// Allows reports whether a person holding s may do what perm permits: they
+// hold perm, or perm is a setting Admin Access opens and they hold that.
+func (s Set) Allows(perm int64) bool {
+	return s.Has(perm) || OpenedByAdminAccess(perm) && s.Has(PermAdminAccess)
+}
+
+// OpenedByAdminAccess reports whether Admin Access stands in for perm.
+func OpenedByAdminAccess(perm int64) bool { return openedByAdminAccess.Has(perm) }
+
 // HasAny reports whether s holds at least one of ids.
 func (s Set) HasAny(ids ...int64) bool {
 	for _, id := range ids {

@@ -39,6 +39,9 @@ func (s *Service) adminUpdate(ctx context.Context, actor crewid.Actor, tenantID 
 		if before.Kind != kind {
 			return crewid.ErrNotFound
 		}
+		if err := people.CheckMayManage(ctx, tx, before); err != nil {
+			return err
+		}
 		now := s.now()
 		after := before.Clone()
 		if err := change(tx, before, &after, now); err != nil {
@@ -249,6 +252,11 @@ func (s *Service) SendPasswordResetLink(ctx context.Context, actor crewid.Actor,
 		}
 		if p.Kind != kind {
 			return crewid.ErrNotFound
+		}
+		// The link may land in the local outbox, where whoever manages
+		// logins can read it.
+		if err := people.CheckMayManage(ctx, tx, p); err != nil {
+			return err
 		}
 		if err := temporaryProblem(p); err != nil {
 			return err

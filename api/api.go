@@ -125,7 +125,7 @@ type Caller struct {
 	// Scopes of an application's token; nil for people.
 	Scopes []string
 	// Permissions of a person; nil for applications.
-	Permissions interface{ Has(id int64) bool }
+	Permissions interface{ Allows(id int64) bool }
 }
 
 // ClientIP is the address of the client as this server sees it (the

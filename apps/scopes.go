@@ -1,10 +1,13 @@
 package apps
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"strings"
 
 	"crewid"
+	"crewid/access"
 )
 
 // Scope is an API area an application may be granted.
@@ -60,6 +63,59 @@ func NormalizeScopes(scopes []string) []string {
 		}
 	}
 	return out
+}
+
+// scopePermissions are the permissions a person needs to give an
+// application a scope: with them the person could do themselves what the
+// scope lets the application do. Scopes that reach everything need Admin
+// Access: applications (an application could make others with any scope),
+// the settings that Admin Access alone opens, and SCIM, which provisions
+// people and their roles.
+var scopePermissions = map[Scope][]int64{
+	ScopePeopleRead:    {access.PermViewEmployees},
+	ScopePeopleWrite:   {access.PermEditEmployee, access.PermActivateDeactivate, access.PermManageLogins, access.PermAssignRoles},
+	ScopeRoles:         {access.PermManageRoles},
+	ScopeSettingsRead:  nil, // every person may read these settings
+	ScopeSettingsWrite: {access.PermAdminAccess},
+	ScopeApps:          {access.PermAdminAccess},
+	ScopeHistory:       {access.PermViewHistory},
+	ScopeWebhooks:      {access.PermManageWebhooks},
+	ScopeSCIM:          {access.PermAdminAccess},
+}
+
+// checkScopesHeld stops a person from giving an application, or taking a
+// client secret for, power they do not hold themselves: each scope needs
+// the permissions of scopePermissions. Changes without a person behind
+// them (applications, the operator) are not limited here, as with
+// access.CheckGrant. The error is Forbidden on field "scopes".
+func checkScopesHeld(ctx context.Context, scopes []string) error {
+	holder, ok := access.Holder(ctx)
+	if !ok {
+		return nil
+	}
+	var missing []string
+	for _, sc := range NormalizeScopes(scopes) {
+		for _, perm := range scopePermissions[sc] {
+			if !holder.Allows(perm) {
+				p, _ := access.PermissionByID(perm)
+				missing = append(missing, fmt.Sprintf("%q needs %q", sc, p.Name))
+				break
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	msg := "An application can only be given scopes whose permissions you hold: " + strings.Join(missing, ", ") + "."
+	return &crewid.Error{Code: crewid.Forbidden, Message: msg, Fields: map[string][]string{"scopes": {msg}}}
+}
+
+// mayConnect reports whether the person behind ctx, if any, may connect an
+// application to the tenant: take its client id and secret. Registering it
+// (Generate API Application Key) gives only its key.
+func mayConnect(ctx context.Context) bool {
+	holder, ok := access.Holder(ctx)
+	return !ok || holder.Allows(access.PermManageAppAccess)
 }
 
 // HasScope reports whether scopes contains want.

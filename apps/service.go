@@ -106,24 +106,35 @@ func (s *Service) List(ctx context.Context, tenantID int64, q store.ListQuery) (
 }
 
 // Create registers an application in the tenant with one client secret,
-// which is returned here and never again. No scopes means all of them.
+// which is returned here and never again. Nil scopes means all of them.
+// A person who may register applications but not connect them (Manage API
+// Application Access) gets the application without a secret (""): someone
+// who may connect it adds one (AddSecret).
 func (s *Service) Create(ctx context.Context, actor crewid.Actor, tenantID int64, name string, scopes []string) (crewid.App, string, error) {
 	p := crewid.Problems{}
 	name, nameErr := validateName(name)
 	if nameErr != "" {
 		p.Add("name", nameErr)
 	}
-	if err := ValidateScopes(scopes); err != nil {
+	if scopes != nil && len(scopes) == 0 {
+		p.Add("scopes", "An application needs at least one scope; leave the field out for all of them.")
+	} else if err := ValidateScopes(scopes); err != nil {
 		p.Add("scopes", scopeMessage(err))
 	}
 	if err := p.Err(); err != nil {
 		return crewid.App{}, "", err
 	}
-	if len(scopes) == 0 {
+	if scopes == nil {
 		scopes = AllScopes()
 	}
+	if err := checkScopesHeld(ctx, scopes); err != nil {
+		return crewid.App{}, "", err
+	}
 	now := s.now().UTC()
-	secret := newClientSecret()
+	secret := ""
+	if mayConnect(ctx) {
+		secret = newClientSecret()
+	}
 	app := crewid.App{
 		TenantID:   tenantID,
 		Name:       name,
@@ -140,7 +151,9 @@ func (s *Service) Create(ctx context.Context, actor crewid.Actor, tenantID int64
 			return err
 		}
 		a := app
-		a.Secrets = []crewid.AppSecret{{Hash: hashSecret(secret), CreatedOn: now}}
+		if secret != "" {
+			a.Secrets = []crewid.AppSecret{{Hash: hashSecret(secret), CreatedOn: now}}
+		}
 		if err := tx.CreateApp(ctx, &a); err != nil {
 			return err
 		}
@@ -166,6 +179,10 @@ func (s *Service) AddSecret(ctx context.Context, actor crewid.Actor, tenantID, a
 	err := s.Store.Update(ctx, func(tx store.Tx) error {
 		app, err := s.lockApp(ctx, tx, tenantID, appID, now)
 		if err != nil {
+			return err
+		}
+		// Whoever takes a secret takes the application's power.
+		if err := checkScopesHeld(ctx, app.Scopes); err != nil {
 			return err
 		}
 		if len(app.Secrets) >= MaxLiveSecrets {
@@ -263,6 +280,9 @@ func (s *Service) Update(ctx context.Context, actor crewid.Actor, tenantID, appI
 		}
 		if scopes != nil {
 			after.Scopes = NormalizeScopes(*scopes)
+			if err := checkScopesHeld(ctx, after.Scopes); err != nil {
+				return err
+			}
 		}
 		if active != nil {
 			after.Active = *active

@@ -2,7 +2,9 @@ package org
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"crewid"
@@ -42,14 +44,54 @@ var roles = record[crewid.Role]{
 		if err := access.ValidateRole(r); err != nil {
 			return err
 		}
+		// A person may put into a role, or take out of it, only the
+		// permissions they hold: the role's holders (they themselves,
+		// perhaps) gain or lose them.
+		var was access.Set
+		if before != nil {
+			was = access.RoleSet(*before)
+		}
+		if holder, ok := access.Holder(ctx); ok {
+			if err := access.CheckGrant(holder, was, access.RoleSet(*r)); err != nil {
+				return err
+			}
+		}
 		if before != nil {
 			if err := access.CheckRoleUpdate(*before, *r); err != nil {
+				return err
+			}
+			if err := checkHoldersKind(ctx, tx, tenantID, *before, *r); err != nil {
 				return err
 			}
 			return checkExternalHolders(ctx, tx, tenantID, *r)
 		}
 		return nil
 	},
+}
+
+// checkHoldersKind refuses to narrow a role's employee type while people
+// of the other kind hold it: they could not be given it, so they may not
+// keep it either.
+func checkHoldersKind(ctx context.Context, tx store.Tx, tenantID int64, before, r crewid.Role) error {
+	if r.EmployeeType == before.EmployeeType || r.EmployeeType == crewid.EmployeeTypeAll {
+		return nil
+	}
+	other := crewid.KindTechnician
+	if r.EmployeeType == crewid.EmployeeTypeTechnician {
+		other = crewid.KindEmployee
+	}
+	held, err := tx.People(ctx, tenantID, store.PersonQuery{RoleID: r.ID, Kind: other,
+		ListQuery: store.ListQuery{Active: store.ActiveAny, Page: 1, PageSize: 1}})
+	if err != nil {
+		return err
+	}
+	if len(held.Items) == 0 {
+		return nil
+	}
+	p := held.Items[0]
+	return crewid.ConflictError(access.FieldEmployeeType, fmt.Sprintf(
+		"%s (id %d) is a %s and holds this role: take it from every %s first, or keep the role for %s.",
+		p.Name, p.ID, strings.ToLower(string(other)), strings.ToLower(string(other)), crewid.EmployeeTypeAll))
 }
 
 func cloneRole(r crewid.Role) crewid.Role {

@@ -275,6 +275,9 @@ func (s *Service) UpdateTx(ctx context.Context, tx store.Tx, actor crewid.Actor,
 	if before.Kind != kind {
 		return crewid.Person{}, crewid.ErrNotFound
 	}
+	if err := CheckMayManage(ctx, tx, before); err != nil {
+		return crewid.Person{}, err
+	}
 	after := before.Clone()
 	if err := edit(&after); err != nil {
 		return crewid.Person{}, err
@@ -380,6 +383,9 @@ func (s *Service) setActive(ctx context.Context, tx store.Tx, actor crewid.Actor
 	}
 	if before.Kind != kind {
 		return crewid.ErrNotFound
+	}
+	if err := CheckMayManage(ctx, tx, before); err != nil {
+		return err
 	}
 	after := before.Clone()
 	change(&after)

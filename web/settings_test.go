@@ -397,7 +397,7 @@ func TestHistoryFiltersAndDiff(t *testing.T) {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // A person who may register applications but not manage them registers
-// one, sees its secret once, and is refused its page.
+// one, gets its key but no client secret, and is refused its page.
 func TestRegisterOnlyApplications(t *testing.T) {
 	env := servertest.Start(t, sqlite.OpenTest(t))
 	ctx := context.Background()
@@ -418,11 +418,15 @@ func TestRegisterOnlyApplications(t *testing.T) {
 		t.Fatalf("apps page for a register-only person: %d", status)
 	}
 	mustContain(t, body, `id="add-app"`, `href="/settings/apps" aria-current="page"`)
-	status, body = b.post("/settings/apps/new", url.Values{"name": {"Ian's Sync"}, "scopes": {"people.read"}})
-	if status != http.StatusOK || !secretPattern.MatchString(body) {
-		t.Fatalf("register: %d", status)
+	// Scopes go only as far as the person's own permissions.
+	if status, _ := b.post("/settings/apps/new", url.Values{"name": {"Ian's Reader"}, "scopes": {"people.read"}}); status != http.StatusForbidden {
+		t.Errorf("register with a scope beyond Ian's permissions: %d, want 403", status)
 	}
-	mustContain(t, body, `href="/settings/apps" id="done"`)
+	status, body = b.post("/settings/apps/new", url.Values{"name": {"Ian's Sync"}, "scopes": {"settings.read"}})
+	if status != http.StatusOK || secretPattern.MatchString(body) || strings.Contains(body, `id="client-id"`) {
+		t.Fatalf("register: %d, or a client secret shown to someone who may not connect the application", status)
+	}
+	mustContain(t, body, `id="app-key"`, `id="connect-later"`, `href="/settings/apps" id="done"`)
 	for _, path := range []string{"/settings/apps/" + itoa(env.App.AppID), "/settings/roles"} {
 		if status, _ := b.get(path); status != http.StatusForbidden {
 			t.Errorf("GET %s: %d, want 403", path, status)

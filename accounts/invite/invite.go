@@ -169,6 +169,9 @@ func (s *Service) Resend(ctx context.Context, actor crewid.Actor, tenantID, pers
 		if err != nil {
 			return err
 		}
+		if err := people.CheckMayManage(ctx, tx, before); err != nil {
+			return err
+		}
 		switch {
 		case HasAccount(before):
 			return crewid.FieldError("action", "The person already has an account; invitations go only to people without one.")

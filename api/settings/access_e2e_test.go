@@ -109,7 +109,8 @@ func (w *peopleWorld) holding(t *testing.T, perms ...int64) signedIn {
 }
 
 // lacking returns a person holding every permission but perm: an
-// Administrator with perm denied by a per-person override.
+// Administrator with perm denied by a per-person override, and Admin
+// Access too where it stands in for perm.
 func (w *peopleWorld) lacking(t *testing.T, perm int64) signedIn {
 	t.Helper()
 	key := fmt.Sprint("lacking", perm)
@@ -119,7 +120,11 @@ func (w *peopleWorld) lacking(t *testing.T, perm int64) signedIn {
 		return p
 	}
 	admin := w.env.Roles[access.KeyAdministrator].ID
-	p := w.person(t, w.tid, []int64{admin}, []crewid.PermissionOverride{{PermissionID: perm, Granted: false}})
+	denied := []crewid.PermissionOverride{{PermissionID: perm, Granted: false}}
+	if access.OpenedByAdminAccess(perm) {
+		denied = append(denied, crewid.PermissionOverride{PermissionID: access.PermAdminAccess, Granted: false})
+	}
+	p := w.person(t, w.tid, []int64{admin}, denied)
 	w.tokens[key] = p
 	return p
 }
@@ -303,28 +308,30 @@ func routeTable() map[string][]routeCase {
 	add("GET", "/user-roles/{id}", routeCase{perm: access.AnyPerson, setup: func(t *testing.T, w *peopleWorld) (string, any) {
 		return fmt.Sprintf("/user-roles/%d", w.kindRole("employees")), nil
 	}})
-	add("POST", "/user-roles", routeCase{perm: access.PermAdminAccess, setup: func(t *testing.T, w *peopleWorld) (string, any) {
+	add("POST", "/user-roles", routeCase{perm: access.PermManageRoles, extra: []int64{access.PermViewEmployees}, setup: func(t *testing.T, w *peopleWorld) (string, any) {
 		return "/user-roles", map[string]any{"name": fmt.Sprintf("Custom %d", w.unique()), "employeeType": "All", "permissions": []int64{access.PermViewEmployees}}
 	}})
-	add("PATCH", "/user-roles/{id}", routeCase{perm: access.PermAdminAccess, setup: func(t *testing.T, w *peopleWorld) (string, any) {
+	add("PATCH", "/user-roles/{id}", routeCase{perm: access.PermManageRoles, setup: func(t *testing.T, w *peopleWorld) (string, any) {
 		return fmt.Sprintf("/user-roles/%d", w.role(t, w.tid).ID), map[string]any{"name": fmt.Sprintf("Renamed %d", w.unique())}
 	}})
-	add("DELETE", "/user-roles/{id}", routeCase{perm: access.PermAdminAccess, setup: func(t *testing.T, w *peopleWorld) (string, any) {
+	add("DELETE", "/user-roles/{id}", routeCase{perm: access.PermManageRoles, setup: func(t *testing.T, w *peopleWorld) (string, any) {
 		return fmt.Sprintf("/user-roles/%d", w.role(t, w.tid).ID), nil
 	}})
 	add("GET", "/permissions", routeCase{perm: access.AnyPerson, setup: fixed("/permissions", nil)})
 
-	// Settings records: anyone signed in reads them, Admin Access changes them.
+	// Settings records: anyone signed in reads them, their own permission
+	// (or Admin Access) changes them.
 	records := []struct {
 		path   string
+		perm   int64
 		create func(w *peopleWorld) map[string]any
 		patch  bool
 		delete bool
 		export bool
 	}{
-		{"/business-units", func(w *peopleWorld) map[string]any { return map[string]any{"name": fmt.Sprintf("Unit %d", w.unique())} }, true, true, true},
-		{"/tag-types", func(w *peopleWorld) map[string]any { return map[string]any{"name": fmt.Sprintf("Tag %d", w.unique())} }, true, false, true},
-		{"/custom-field-types", func(w *peopleWorld) map[string]any {
+		{"/business-units", access.PermManageBusinessUnits, func(w *peopleWorld) map[string]any { return map[string]any{"name": fmt.Sprintf("Unit %d", w.unique())} }, true, true, true},
+		{"/tag-types", access.PermManageTagTypes, func(w *peopleWorld) map[string]any { return map[string]any{"name": fmt.Sprintf("Tag %d", w.unique())} }, true, false, true},
+		{"/custom-field-types", access.PermManageCustomFields, func(w *peopleWorld) map[string]any {
 			return map[string]any{"name": fmt.Sprintf("Field %d", w.unique()), "appliesTo": "Technician", "dataType": "Text"}
 		}, true, false, false},
 	}
@@ -336,14 +343,14 @@ func routeTable() map[string][]routeCase {
 		add("GET", rec.path+"/{id}", routeCase{perm: access.AnyPerson, setup: func(t *testing.T, w *peopleWorld) (string, any) {
 			return fmt.Sprintf("%s/%d", rec.path, newOne(t, w)), nil
 		}})
-		add("POST", rec.path, routeCase{perm: access.PermAdminAccess, setup: func(t *testing.T, w *peopleWorld) (string, any) { return rec.path, rec.create(w) }})
+		add("POST", rec.path, routeCase{perm: rec.perm, setup: func(t *testing.T, w *peopleWorld) (string, any) { return rec.path, rec.create(w) }})
 		if rec.patch {
-			add("PATCH", rec.path+"/{id}", routeCase{perm: access.PermAdminAccess, setup: func(t *testing.T, w *peopleWorld) (string, any) {
+			add("PATCH", rec.path+"/{id}", routeCase{perm: rec.perm, setup: func(t *testing.T, w *peopleWorld) (string, any) {
 				return fmt.Sprintf("%s/%d", rec.path, newOne(t, w)), map[string]any{"name": fmt.Sprintf("Renamed %d", w.unique())}
 			}})
 		}
 		if rec.delete {
-			add("DELETE", rec.path+"/{id}", routeCase{perm: access.PermAdminAccess, setup: func(t *testing.T, w *peopleWorld) (string, any) {
+			add("DELETE", rec.path+"/{id}", routeCase{perm: rec.perm, setup: func(t *testing.T, w *peopleWorld) (string, any) {
 				return fmt.Sprintf("%s/%d", rec.path, newOne(t, w)), nil
 			}})
 		}
@@ -352,15 +359,15 @@ func routeTable() map[string][]routeCase {
 		}
 	}
 
-	add("GET", "/history", routeCase{perm: access.PermAdminAccess, setup: fixed("/history", nil)})
-	add("GET", "/export/history", routeCase{perm: access.PermAdminAccess, setup: fixed("/export/history", nil)})
+	add("GET", "/history", routeCase{perm: access.PermViewHistory, setup: fixed("/history", nil)})
+	add("GET", "/export/history", routeCase{perm: access.PermViewHistory, setup: fixed("/export/history", nil)})
 	add("GET", "/outbox", routeCase{perm: access.PermManageLogins, setup: fixed("/outbox", nil)})
 
 	newApp := func(t *testing.T, w *peopleWorld) int64 {
-		return w.mustID(t, "POST", w.sp("/apps"), map[string]any{"name": fmt.Sprintf("App %d", w.unique()), "scopes": []string{"people.read"}})
+		return w.mustID(t, "POST", w.sp("/apps"), map[string]any{"name": fmt.Sprintf("App %d", w.unique()), "scopes": []string{"settings.read"}})
 	}
 	add("POST", "/apps", routeCase{perm: access.PermGenerateAppKey, setup: func(t *testing.T, w *peopleWorld) (string, any) {
-		return "/apps", map[string]any{"name": fmt.Sprintf("App %d", w.unique()), "scopes": []string{"people.read"}}
+		return "/apps", map[string]any{"name": fmt.Sprintf("App %d", w.unique()), "scopes": []string{"settings.read"}}
 	}})
 	add("GET", "/apps", routeCase{perm: access.PermManageAppAccess, setup: fixed("/apps", nil)})
 	add("GET", "/apps/{id}", routeCase{perm: access.PermManageAppAccess, setup: func(t *testing.T, w *peopleWorld) (string, any) {
@@ -388,10 +395,10 @@ func routeTable() map[string][]routeCase {
 	newWebhook := func(t *testing.T, w *peopleWorld) int64 {
 		return w.mustID(t, "POST", w.sp("/webhooks"), map[string]any{"url": "https://203.0.113.10/hooks/crewid", "events": []string{"*"}})
 	}
-	add("POST", "/webhooks", routeCase{perm: access.PermAdminAccess, setup: fixed("/webhooks", map[string]any{"url": "https://203.0.113.10/hooks/crewid", "events": []string{"*"}})})
-	add("GET", "/webhooks", routeCase{perm: access.PermAdminAccess, setup: fixed("/webhooks", nil)})
+	add("POST", "/webhooks", routeCase{perm: access.PermManageWebhooks, setup: fixed("/webhooks", map[string]any{"url": "https://203.0.113.10/hooks/crewid", "events": []string{"*"}})})
+	add("GET", "/webhooks", routeCase{perm: access.PermManageWebhooks, setup: fixed("/webhooks", nil)})
 	for _, op := range []struct{ method, suffix string }{{"GET", ""}, {"PATCH", ""}, {"DELETE", ""}, {"GET", "/deliveries"}, {"POST", "/redeliver"}} {
-		add(op.method, "/webhooks/{id}"+op.suffix, routeCase{perm: access.PermAdminAccess, setup: func(t *testing.T, w *peopleWorld) (string, any) {
+		add(op.method, "/webhooks/{id}"+op.suffix, routeCase{perm: access.PermManageWebhooks, setup: func(t *testing.T, w *peopleWorld) (string, any) {
 			var body any
 			switch op.method {
 			case "PATCH":
@@ -422,14 +429,14 @@ func routeTable() map[string][]routeCase {
 		add("GET", "dispatch:"+rec.path+"/{id}", routeCase{perm: access.AnyPerson, setup: func(t *testing.T, w *peopleWorld) (string, any) {
 			return fmt.Sprintf("dispatch:%s/%d", rec.path, newOne(t, w)), nil
 		}})
-		add("POST", "dispatch:"+rec.path, routeCase{perm: access.PermAdminAccess, setup: func(t *testing.T, w *peopleWorld) (string, any) {
+		add("POST", "dispatch:"+rec.path, routeCase{perm: access.PermManageTeamsZones, setup: func(t *testing.T, w *peopleWorld) (string, any) {
 			return "dispatch:" + rec.path, rec.create(w)
 		}})
-		add("DELETE", "dispatch:"+rec.path+"/{id}", routeCase{perm: access.PermAdminAccess, setup: func(t *testing.T, w *peopleWorld) (string, any) {
+		add("DELETE", "dispatch:"+rec.path+"/{id}", routeCase{perm: access.PermManageTeamsZones, setup: func(t *testing.T, w *peopleWorld) (string, any) {
 			return fmt.Sprintf("dispatch:%s/%d", rec.path, newOne(t, w)), nil
 		}})
 		if rec.patch {
-			add("PATCH", "dispatch:"+rec.path+"/{id}", routeCase{perm: access.PermAdminAccess, setup: func(t *testing.T, w *peopleWorld) (string, any) {
+			add("PATCH", "dispatch:"+rec.path+"/{id}", routeCase{perm: access.PermManageTeamsZones, setup: func(t *testing.T, w *peopleWorld) (string, any) {
 				return fmt.Sprintf("dispatch:%s/%d", rec.path, newOne(t, w)), map[string]any{"name": fmt.Sprintf("Renamed %d", w.unique())}
 			}})
 		}

@@ -74,7 +74,13 @@ func TestRolesAndOverridesThroughHTTP(t *testing.T) {
 			{"id": access.PermGenerateAppKey, "value": "true"},
 		}})
 		w.expect(t, p, 403, "GET", w.sp("/employees"), nil)
-		w.expect(t, p, 200, "POST", w.sp("/apps"), map[string]any{"name": "Granted by override", "scopes": []string{"people.read"}})
+		// Registering an application without Manage API Application
+		// Access gives its key, not its client id and secret.
+		raw := w.expect(t, p, 200, "POST", w.sp("/apps"), map[string]any{"name": "Granted by override", "scopes": []string{"settings.read"}})
+		var created map[string]any
+		if err := json.Unmarshal(raw, &created); err != nil || created["appKey"] == nil || created["clientId"] != nil || created["clientSecret"] != nil {
+			t.Errorf("registered application: %s", raw)
+		}
 		got := w.effective(t, p.id)
 		if !slices.Equal(got, []int64{access.PermEditEmployee, access.PermGenerateAppKey}) {
 			t.Errorf("effective permissions %v, want Edit Employee and Generate API Application Key", got)
@@ -92,7 +98,7 @@ func TestRolesAndOverridesThroughHTTP(t *testing.T) {
 		// Taking the overrides away gives back what the roles say.
 		w.must(t, 200, "PATCH", w.sp("/employees/%d", p.id), map[string]any{"permissions": []map[string]any{}})
 		w.expect(t, p, 200, "GET", w.sp("/employees"), nil)
-		w.expect(t, p, 403, "POST", w.sp("/apps"), map[string]any{"name": "No longer", "scopes": []string{"people.read"}})
+		w.expect(t, p, 403, "POST", w.sp("/apps"), map[string]any{"name": "No longer", "scopes": []string{"settings.read"}})
 	})
 }
 
@@ -242,5 +248,99 @@ func TestNoGivingWhatYouLack(t *testing.T) {
 		// An administrator may give anything.
 		boss := w.person(t, w.tid, []int64{admin}, nil)
 		w.expect(t, boss, 200, "PATCH", w.sp("/employees/%d", target), map[string]any{"roleIds": []int64{admin}})
+	})
+}
+
+// TestNoOneGivesMoreThanTheyHold: a person can hand out power only as far
+// as their own permissions reach, whether through a role they edit or an
+// application they register, connect or rescope, and a role's employee
+// type cannot strand the people holding it.
+func TestNoOneGivesMoreThanTheyHold(t *testing.T) {
+	each(t, func(t *testing.T, h0 *h) {
+		w := newWorld(t, h0)
+
+		// Manage Roles alone: a role may carry only what its editor holds,
+		// also the editor's own role.
+		ownRole := w.role(t, w.tid, access.PermManageRoles, access.PermViewEmployees)
+		editor := w.person(t, w.tid, []int64{ownRole.ID}, nil)
+		w.expect(t, editor, 200, "POST", w.sp("/user-roles"), map[string]any{
+			"name": fmt.Sprintf("Viewers %d", w.unique()), "employeeType": "All", "permissions": []int64{access.PermViewEmployees}})
+		raw := w.expect(t, editor, 403, "POST", w.sp("/user-roles"), map[string]any{
+			"name": fmt.Sprintf("Admins %d", w.unique()), "employeeType": "All", "permissions": []int64{access.PermAdminAccess}})
+		if !strings.Contains(string(raw), "Admin Access") {
+			t.Errorf("refusal does not name the permission: %s", raw)
+		}
+		w.expect(t, editor, 403, "PATCH", w.sp("/user-roles/%d", ownRole.ID), map[string]any{
+			"permissions": []int64{access.PermManageRoles, access.PermViewEmployees, access.PermAdminAccess}})
+		if got := w.effective(t, editor.id); slices.Contains(got, access.PermAdminAccess) {
+			t.Fatalf("the editor gave themselves Admin Access: %v", got)
+		}
+
+		// Generate API Application Key alone registers an application and
+		// gets its key, never a client secret, and only for scopes it could
+		// use itself.
+		registrar := w.holding(t, access.PermGenerateAppKey, access.PermViewEmployees)
+		raw = w.expect(t, registrar, 200, "POST", w.sp("/apps"), map[string]any{"name": fmt.Sprintf("Reader %d", w.unique()), "scopes": []string{"people.read"}})
+		var reg map[string]any
+		if err := json.Unmarshal(raw, &reg); err != nil || reg["appKey"] == nil || reg["clientSecret"] != nil || reg["clientId"] != nil {
+			t.Errorf("registration without Manage API Application Access: %s", raw)
+		}
+		readerApp := int64(reg["id"].(float64))
+		w.expect(t, registrar, 403, "POST", w.sp("/apps"), map[string]any{"name": fmt.Sprintf("Writer %d", w.unique()), "scopes": []string{"people.write", "roles"}})
+		w.expect(t, registrar, 403, "POST", w.sp("/apps"), map[string]any{"name": fmt.Sprintf("Everything %d", w.unique())})
+
+		// Manage API Application Access connects: a secret for what it
+		// holds, not for an application whose scopes go beyond that.
+		connector := w.holding(t, access.PermManageAppAccess, access.PermGenerateAppKey, access.PermViewEmployees)
+		raw = w.expect(t, connector, 200, "POST", w.sp("/apps/%d/secrets", readerApp), nil)
+		if !strings.Contains(string(raw), "clientSecret") {
+			t.Errorf("connecting the registered application: %s", raw)
+		}
+		powerful := w.mustID(t, "POST", w.sp("/apps"), map[string]any{"name": fmt.Sprintf("Admin tool %d", w.unique()), "scopes": []string{"people.read", "roles"}})
+		w.expect(t, connector, 403, "POST", w.sp("/apps/%d/secrets", powerful), nil)
+		w.expect(t, connector, 403, "PATCH", w.sp("/apps/%d", readerApp), map[string]any{"scopes": []string{"people.read", "apps"}})
+		w.expect(t, connector, 200, "PATCH", w.sp("/apps/%d", readerApp), map[string]any{"scopes": []string{"people.read", "settings.read"}})
+		w.must(t, 400, "POST", w.sp("/apps"), map[string]any{"name": fmt.Sprintf("No scopes %d", w.unique()), "scopes": []string{}})
+
+		// A permission alone opens its setting; Admin Access opens them all.
+		w.expect(t, w.holding(t, access.PermViewHistory), 200, "GET", w.sp("/history"), nil)
+		w.expect(t, w.holding(t, access.PermManageWebhooks), 200, "GET", w.sp("/webhooks"), nil)
+		w.expect(t, w.holding(t, access.PermManageBusinessUnits), 200, "POST", w.sp("/business-units"), map[string]any{"name": fmt.Sprintf("Unit %d", w.unique())})
+		w.expect(t, w.holding(t, access.PermAdminAccess), 200, "GET", w.sp("/history"), nil)
+		w.expect(t, w.holding(t, access.PermManageWebhooks), 403, "GET", w.sp("/history"), nil)
+
+		// Managing logins, activation and profiles stops at people who
+		// hold more: their password, login, mobile number or reset link
+		// would hand that power over.
+		manager := w.holding(t, access.PermViewEmployees, access.PermEditEmployee, access.PermActivateDeactivate, access.PermManageLogins)
+		admin := w.person(t, w.tid, []int64{w.env.Roles[access.KeyAdministrator].ID}, nil)
+		for _, body := range []map[string]any{
+			{"action": "SetTemporaryPassword", "password": "Taken-Over-Pass-1"},
+			{"action": "SetLoginAndPassword", "login": fmt.Sprintf("taken%d", w.unique()), "password": "Taken-Over-Pass-1"},
+			{"action": "SendPasswordResetLink"},
+			{"action": "Deactivate"},
+		} {
+			raw := w.expect(t, manager, 403, "POST", w.sp("/employees/%d/account-actions", admin.id), body)
+			if !strings.Contains(string(raw), "Admin Access") {
+				t.Errorf("%v on an administrator: the refusal does not say why: %s", body["action"], raw)
+			}
+		}
+		w.expect(t, manager, 403, "PATCH", w.sp("/employees/%d", admin.id), map[string]any{"mobilePhoneNumber": "(555) 010-9999"})
+		if code, _ := w.as(t, admin, "GET", "/me", nil); code != 200 {
+			t.Errorf("the administrator's session after the refused actions: %d", code)
+		}
+		peer := w.person(t, w.tid, []int64{w.role(t, w.tid, access.PermViewEmployees).ID}, nil)
+		w.expect(t, manager, 200, "POST", w.sp("/employees/%d/account-actions", peer.id), map[string]any{"action": "SetTemporaryPassword", "password": "Temporary-Pass-77"})
+		w.expect(t, manager, 200, "PATCH", w.sp("/employees/%d", peer.id), map[string]any{"mobilePhoneNumber": "(555) 010-8888"})
+
+		// A role held by a technician cannot become an Employee role.
+		techRole := w.role(t, w.tid)
+		tech := w.newPerson(t, "technicians", "CreateLater")
+		w.must(t, 200, "PATCH", w.sp("/technicians/%d", tech), map[string]any{"roleIds": []int64{techRole.ID}})
+		raw = w.must(t, 409, "PATCH", w.sp("/user-roles/%d", techRole.ID), map[string]any{"employeeType": "Employee"})
+		if !strings.Contains(string(raw), "employeeType") {
+			t.Errorf("refusal does not name employeeType: %s", raw)
+		}
+		w.must(t, 200, "PATCH", w.sp("/user-roles/%d", techRole.ID), map[string]any{"employeeType": "Technician"})
 	})
 }

@@ -52,8 +52,8 @@ type appCreateRequest struct {
 type appCreateResponse struct {
 	ID           int64  `json:"id"`
 	AppKey       string `json:"appKey"`
-	ClientID     string `json:"clientId"`
-	ClientSecret string `json:"clientSecret"`
+	ClientID     string `json:"clientId,omitempty"`
+	ClientSecret string `json:"clientSecret,omitempty"`
 }
 
 type appUpdateRequest struct {
@@ -82,7 +82,12 @@ func (h *Handler) getApp(w http.ResponseWriter, r *http.Request, c api.Caller) {
 func (h *Handler) createApp(w http.ResponseWriter, r *http.Request, c api.Caller) {
 	decodeAnd(w, r, func(req appCreateRequest) (any, error) {
 		app, secret, err := h.Apps.Create(r.Context(), c.Actor, c.TenantID, req.Name, req.Scopes)
-		return appCreateResponse{ID: app.ID, AppKey: app.AppKey, ClientID: app.ClientID, ClientSecret: secret}, err
+		res := appCreateResponse{ID: app.ID, AppKey: app.AppKey}
+		if secret != "" {
+			// Only who may connect the application sees its client id.
+			res.ClientID, res.ClientSecret = app.ClientID, secret
+		}
+		return res, err
 	})
 }
 

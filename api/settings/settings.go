@@ -102,44 +102,44 @@ func (h *Handler) Routes() []Route {
 		{"GET", settingsBase + "/export/technicians", ScopePeopleRead, access.PermViewEmployees, h.exportPeople(crewid.KindTechnician)},
 
 		{"GET", settingsBase + "/user-roles", ScopePeopleRead, access.AnyPerson, h.listRoles},
-		{"POST", settingsBase + "/user-roles", ScopeRoles, access.PermAdminAccess, h.createRole},
+		{"POST", settingsBase + "/user-roles", ScopeRoles, access.PermManageRoles, h.createRole},
 		{"GET", settingsBase + "/user-roles/{id}", ScopePeopleRead, access.AnyPerson, h.getRole},
-		{"PATCH", settingsBase + "/user-roles/{id}", ScopeRoles, access.PermAdminAccess, h.updateRole},
-		{"DELETE", settingsBase + "/user-roles/{id}", ScopeRoles, access.PermAdminAccess, h.deleteRole},
+		{"PATCH", settingsBase + "/user-roles/{id}", ScopeRoles, access.PermManageRoles, h.updateRole},
+		{"DELETE", settingsBase + "/user-roles/{id}", ScopeRoles, access.PermManageRoles, h.deleteRole},
 		{"GET", settingsBase + "/permissions", ScopePeopleRead, access.AnyPerson, h.listPermissions},
 
 		{"GET", settingsBase + "/business-units", ScopeSettingsRead, access.AnyPerson, h.listBusinessUnits},
-		{"POST", settingsBase + "/business-units", ScopeSettingsWrite, access.PermAdminAccess, h.createBusinessUnit},
+		{"POST", settingsBase + "/business-units", ScopeSettingsWrite, access.PermManageBusinessUnits, h.createBusinessUnit},
 		{"GET", settingsBase + "/business-units/{id}", ScopeSettingsRead, access.AnyPerson, h.getBusinessUnit},
-		{"PATCH", settingsBase + "/business-units/{id}", ScopeSettingsWrite, access.PermAdminAccess, h.updateBusinessUnit},
-		{"DELETE", settingsBase + "/business-units/{id}", ScopeSettingsWrite, access.PermAdminAccess, h.deleteBusinessUnit},
+		{"PATCH", settingsBase + "/business-units/{id}", ScopeSettingsWrite, access.PermManageBusinessUnits, h.updateBusinessUnit},
+		{"DELETE", settingsBase + "/business-units/{id}", ScopeSettingsWrite, access.PermManageBusinessUnits, h.deleteBusinessUnit},
 		{"GET", settingsBase + "/export/business-units", ScopeSettingsRead, access.AnyPerson, h.exportBusinessUnits},
 
 		{"GET", settingsBase + "/tag-types", ScopeSettingsRead, access.AnyPerson, h.listTagTypes},
-		{"POST", settingsBase + "/tag-types", ScopeSettingsWrite, access.PermAdminAccess, h.createTagType},
+		{"POST", settingsBase + "/tag-types", ScopeSettingsWrite, access.PermManageTagTypes, h.createTagType},
 		{"GET", settingsBase + "/tag-types/{id}", ScopeSettingsRead, access.AnyPerson, h.getTagType},
-		{"PATCH", settingsBase + "/tag-types/{id}", ScopeSettingsWrite, access.PermAdminAccess, h.updateTagType},
+		{"PATCH", settingsBase + "/tag-types/{id}", ScopeSettingsWrite, access.PermManageTagTypes, h.updateTagType},
 		{"GET", settingsBase + "/export/tag-types", ScopeSettingsRead, access.AnyPerson, h.exportTagTypes},
 
 		{"GET", settingsBase + "/custom-field-types", ScopeSettingsRead, access.AnyPerson, h.listCustomFieldTypes},
-		{"POST", settingsBase + "/custom-field-types", ScopeSettingsWrite, access.PermAdminAccess, h.createCustomFieldType},
+		{"POST", settingsBase + "/custom-field-types", ScopeSettingsWrite, access.PermManageCustomFields, h.createCustomFieldType},
 		{"GET", settingsBase + "/custom-field-types/{id}", ScopeSettingsRead, access.AnyPerson, h.getCustomFieldType},
-		{"PATCH", settingsBase + "/custom-field-types/{id}", ScopeSettingsWrite, access.PermAdminAccess, h.updateCustomFieldType},
+		{"PATCH", settingsBase + "/custom-field-types/{id}", ScopeSettingsWrite, access.PermManageCustomFields, h.updateCustomFieldType},
 
-		{"GET", settingsBase + "/history", ScopeHistory, access.PermAdminAccess, h.listHistory},
-		{"GET", settingsBase + "/export/history", ScopeHistory, access.PermAdminAccess, h.exportHistory},
+		{"GET", settingsBase + "/history", ScopeHistory, access.PermViewHistory, h.listHistory},
+		{"GET", settingsBase + "/export/history", ScopeHistory, access.PermViewHistory, h.exportHistory},
 		{"GET", settingsBase + "/outbox", ScopePeopleWrite, access.PermManageLogins, h.listOutbox}, // see outbox.go for why not a read scope
 
 		{"GET", settingsBase + "/sso", ScopeSettingsRead, access.PermAdminAccess, h.getSSO},
 		{"PUT", settingsBase + "/sso", ScopeSettingsWrite, access.PermAdminAccess, h.putSSO},
 
-		{"POST", settingsBase + "/webhooks", ScopeWebhooks, access.PermAdminAccess, h.createWebhook},
-		{"GET", settingsBase + "/webhooks", ScopeWebhooks, access.PermAdminAccess, h.listWebhooks},
-		{"GET", settingsBase + "/webhooks/{id}", ScopeWebhooks, access.PermAdminAccess, h.getWebhook},
-		{"PATCH", settingsBase + "/webhooks/{id}", ScopeWebhooks, access.PermAdminAccess, h.updateWebhook},
-		{"DELETE", settingsBase + "/webhooks/{id}", ScopeWebhooks, access.PermAdminAccess, h.deleteWebhook},
-		{"GET", settingsBase + "/webhooks/{id}/deliveries", ScopeWebhooks, access.PermAdminAccess, h.listWebhookDeliveries},
-		{"POST", settingsBase + "/webhooks/{id}/redeliver", ScopeWebhooks, access.PermAdminAccess, h.redeliverWebhook},
+		{"POST", settingsBase + "/webhooks", ScopeWebhooks, access.PermManageWebhooks, h.createWebhook},
+		{"GET", settingsBase + "/webhooks", ScopeWebhooks, access.PermManageWebhooks, h.listWebhooks},
+		{"GET", settingsBase + "/webhooks/{id}", ScopeWebhooks, access.PermManageWebhooks, h.getWebhook},
+		{"PATCH", settingsBase + "/webhooks/{id}", ScopeWebhooks, access.PermManageWebhooks, h.updateWebhook},
+		{"DELETE", settingsBase + "/webhooks/{id}", ScopeWebhooks, access.PermManageWebhooks, h.deleteWebhook},
+		{"GET", settingsBase + "/webhooks/{id}/deliveries", ScopeWebhooks, access.PermManageWebhooks, h.listWebhookDeliveries},
+		{"POST", settingsBase + "/webhooks/{id}/redeliver", ScopeWebhooks, access.PermManageWebhooks, h.redeliverWebhook},
 
 		{"POST", settingsBase + "/apps", ScopeApps, access.PermGenerateAppKey, h.createApp},
 		{"GET", settingsBase + "/apps", ScopeApps, access.PermManageAppAccess, h.listApps},
@@ -149,15 +149,15 @@ func (h *Handler) Routes() []Route {
 		{"DELETE", settingsBase + "/apps/{id}/secrets/{secretId}", ScopeApps, access.PermManageAppAccess, h.deleteAppSecret},
 
 		{"GET", dispatchBase + "/teams", ScopeSettingsRead, access.AnyPerson, h.listTeams},
-		{"POST", dispatchBase + "/teams", ScopeSettingsWrite, access.PermAdminAccess, h.createTeam},
+		{"POST", dispatchBase + "/teams", ScopeSettingsWrite, access.PermManageTeamsZones, h.createTeam},
 		{"GET", dispatchBase + "/teams/{id}", ScopeSettingsRead, access.AnyPerson, h.getTeam},
-		{"DELETE", dispatchBase + "/teams/{id}", ScopeSettingsWrite, access.PermAdminAccess, h.deleteTeam},
+		{"DELETE", dispatchBase + "/teams/{id}", ScopeSettingsWrite, access.PermManageTeamsZones, h.deleteTeam},
 
 		{"GET", dispatchBase + "/zones", ScopeSettingsRead, access.AnyPerson, h.listZones},
-		{"POST", dispatchBase + "/zones", ScopeSettingsWrite, access.PermAdminAccess, h.createZone},
+		{"POST", dispatchBase + "/zones", ScopeSettingsWrite, access.PermManageTeamsZones, h.createZone},
 		{"GET", dispatchBase + "/zones/{id}", ScopeSettingsRead, access.AnyPerson, h.getZone},
-		{"PATCH", dispatchBase + "/zones/{id}", ScopeSettingsWrite, access.PermAdminAccess, h.updateZone},
-		{"DELETE", dispatchBase + "/zones/{id}", ScopeSettingsWrite, access.PermAdminAccess, h.deleteZone},
+		{"PATCH", dispatchBase + "/zones/{id}", ScopeSettingsWrite, access.PermManageTeamsZones, h.updateZone},
+		{"DELETE", dispatchBase + "/zones/{id}", ScopeSettingsWrite, access.PermManageTeamsZones, h.deleteZone},
 	}
 }
 
@@ -233,14 +233,14 @@ func permits(perm int64, grant access.Grant) bool {
 	case access.AnyPerson, access.PerRequest:
 		return grant.Active
 	}
-	return grant.Permissions.Has(perm)
+	return grant.Permissions.Allows(perm)
 }
 
 // require checks, for a person, a permission that depends on the request
 // (an account action, a field of a body); applications pass (their scope
 // was checked by guard). A refusal is recorded and returned as Forbidden.
 func (h *Handler) require(r *http.Request, c api.Caller, perm int64) error {
-	if c.Actor.Type != crewid.ActorPerson || (c.Permissions != nil && c.Permissions.Has(perm)) {
+	if c.Actor.Type != crewid.ActorPerson || (c.Permissions != nil && c.Permissions.Allows(perm)) {
 		return nil
 	}
 	return h.Access.Deny(r.Context(), c.Actor, c.TenantID, r.Pattern, perm)

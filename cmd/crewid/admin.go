@@ -120,9 +120,11 @@ func appCreate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return fmt.Errorf("tenant %d: %w", tenantID, err)
 	}
-	app, secret, err := srv.Apps.Create(ctx, operator, tenantID, *name, strings.FieldsFunc(*scopes, func(r rune) bool {
-		return r == ',' || r == ' '
-	}))
+	var scopeList []string // nil: all of them
+	if strings.TrimSpace(*scopes) != "" {
+		scopeList = strings.FieldsFunc(*scopes, func(r rune) bool { return r == ',' || r == ' ' })
+	}
+	app, secret, err := srv.Apps.Create(ctx, operator, tenantID, *name, scopeList)
 	if err != nil {
 		return err
 	}
