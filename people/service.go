@@ -356,7 +356,12 @@ func (s *Service) Deactivate(ctx context.Context, actor crewid.Actor, tenantID i
 }
 
 // DeactivateTx is Deactivate inside a transaction the caller holds.
+// Nobody deactivates themselves: it would end their own session at once,
+// and the last administrator would lock the company out of its settings.
 func (s *Service) DeactivateTx(ctx context.Context, tx store.Tx, actor crewid.Actor, tenantID int64, kind crewid.Kind, id int64) error {
+	if actor.Type == crewid.ActorPerson && actor.ID == id {
+		return crewid.FieldError("action", "You cannot deactivate yourself; ask someone else who may deactivate people.")
+	}
 	now := s.Now().UTC()
 	return s.setActive(ctx, tx, actor, tenantID, kind, id, "Deactivated", func(p *crewid.Person) {
 		p.Active = false
@@ -560,6 +565,10 @@ func normalize(problems crewid.Problems, p *crewid.Person) {
 	}
 	fields := p.CustomFields[:0:0]
 	for _, f := range p.CustomFields {
+		if f.TypeID <= 0 {
+			problems.Add("customFields", "Each custom field needs its typeId.")
+			continue
+		}
 		f.Value = cleanText(problems, "customFields", f.Value, maxLong, true)
 		if f.Value == "" {
 			continue // an empty value removes the field

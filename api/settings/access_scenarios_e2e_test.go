@@ -329,6 +329,8 @@ func TestNoOneGivesMoreThanTheyHold(t *testing.T) {
 		if code, _ := w.as(t, admin, "GET", "/me", nil); code != 200 {
 			t.Errorf("the administrator's session after the refused actions: %d", code)
 		}
+		// Not even an administrator deactivates themselves.
+		w.expect(t, admin, 400, "POST", w.sp("/employees/%d/account-actions", admin.id), map[string]any{"action": "Deactivate"})
 		peer := w.person(t, w.tid, []int64{w.role(t, w.tid, access.PermViewEmployees).ID}, nil)
 		w.expect(t, manager, 200, "POST", w.sp("/employees/%d/account-actions", peer.id), map[string]any{"action": "SetTemporaryPassword", "password": "Temporary-Pass-77"})
 		w.expect(t, manager, 200, "PATCH", w.sp("/employees/%d", peer.id), map[string]any{"mobilePhoneNumber": "(555) 010-8888"})

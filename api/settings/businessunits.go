@@ -93,7 +93,9 @@ func businessUnitConverter(tenant crewid.Tenant, appGUID string) func(crewid.Bus
 type externalDataUpdate struct {
 	PatchMode       *string `json:"patchMode"`
 	ApplicationGUID string  `json:"applicationGuid"`
-	ExternalData    []struct {
+	// ExternalData is required (nil when missing or null): an empty list
+	// is how the application's pairs are cleared on purpose.
+	ExternalData *[]struct {
 		Key   string  `json:"key"`
 		Value *string `json:"value"`
 	} `json:"externalData"`
@@ -159,8 +161,11 @@ func (req businessUnitRequest) apply(b *crewid.BusinessUnit) error {
 				return crewid.FieldError("externalData.patchMode", "Must be Replace or Merge.")
 			}
 		}
-		items := make([]org.ExternalDataItem, len(x.ExternalData))
-		for i, it := range x.ExternalData {
+		if x.ExternalData == nil {
+			return crewid.FieldError("externalData.externalData", "The key/value pairs are required; send [] to remove the application's pairs.")
+		}
+		items := make([]org.ExternalDataItem, len(*x.ExternalData))
+		for i, it := range *x.ExternalData {
 			items[i] = org.ExternalDataItem{Key: it.Key, Value: it.Value}
 		}
 		patched, err := org.PatchExternalData(b.ExternalData, x.ApplicationGUID, merge, items)

@@ -150,7 +150,7 @@ func FuzzPersonBodies(f *testing.F) {
 			before := fzSamplePerson(kind)
 			p := fzSamplePerson(kind)
 			if err := applyUpdate(&p, update); err != nil {
-				fzCheckInvalid(t, err, "licenseType", "permissions")
+				fzCheckInvalid(t, err, "licenseType", "permissions", "positions", "customFields")
 			}
 			if p.ID != before.ID || p.TenantID != before.TenantID || p.UserID != before.UserID || p.Kind != before.Kind ||
 				p.Seq != before.Seq || !p.CreatedOn.Equal(before.CreatedOn) || p.Active != before.Active ||
@@ -303,7 +303,10 @@ func FuzzBusinessUnitPatch(f *testing.F) {
 				want[e.Key] = e.Value
 			}
 		}
-		for _, it := range x.ExternalData {
+		if x.ExternalData == nil {
+			t.Fatalf("a patch without its pairs was applied: %v", b.ExternalData)
+		}
+		for _, it := range *x.ExternalData {
 			switch {
 			case it.Value == nil && merge:
 				delete(want, it.Key)

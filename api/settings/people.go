@@ -2,6 +2,8 @@ package settings
 
 import (
 	"context"
+	"errors"
+	"maps"
 	"net/http"
 	"strconv"
 
@@ -125,7 +127,7 @@ func (h *Handler) createPerson(kind crewid.Kind) func(http.ResponseWriter, *http
 		}
 		created, err := h.People.Create(r.Context(), c.Actor, person, setup)
 		if err != nil {
-			api.WriteError(w, r, h.refused(r, c, err))
+			api.WriteError(w, r, h.refused(r, c, asSent(err, req.RoleIDs == nil && req.RoleID != nil)))
 			return
 		}
 		api.WriteJSON(w, idResponse{ID: created.ID})
@@ -152,11 +154,26 @@ func (h *Handler) updatePerson(kind crewid.Kind) func(http.ResponseWriter, *http
 			return applyUpdate(p, req)
 		})
 		if err != nil {
-			api.WriteError(w, r, h.refused(r, c, err))
+			api.WriteError(w, r, h.refused(r, c, asSent(err, !req.RoleIDs.Set && req.RoleID.Set)))
 			return
 		}
 		api.WriteJSON(w, idResponse{ID: id})
 	}
+}
+
+// asSent names a problem with the person's roles after the field the
+// request used: roleId (the document's single role) when it sent that and
+// not roleIds.
+func asSent(err error, sentRoleID bool) error {
+	var e *crewid.Error
+	if !sentRoleID || !errors.As(err, &e) || len(e.Fields["roleIds"]) == 0 {
+		return err
+	}
+	renamed := *e
+	renamed.Fields = maps.Clone(e.Fields)
+	renamed.Fields["roleId"] = append(renamed.Fields["roleId"], renamed.Fields["roleIds"]...)
+	delete(renamed.Fields, "roleIds")
+	return &renamed
 }
 
 // accountActionRequest is the body of an account action. Login and

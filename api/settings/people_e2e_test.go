@@ -96,9 +96,13 @@ func TestEmployeeLifecycle(t *testing.T) {
 			t.Errorf("PATCH of the name changed other fields:\nbefore %s\nafter  %s", jsonOf(e), jsonOf(e2))
 		}
 
-		// null clears nullable fields; absent ones stay.
+		// null clears nullable fields, [] empties lists; absent ones stay.
+		// A list the document does not let be null is not wiped by null.
+		for _, field := range []string{"positions", "customFields"} {
+			h.must(t, 400, "PATCH", h.sp("/employees/%d", id), map[string]any{field: nil})
+		}
 		h.must(t, 200, "PATCH", h.sp("/employees/%d", id), map[string]any{
-			"phoneNumber": nil, "businessUnitId": nil, "aadUserId": nil, "customFields": nil})
+			"phoneNumber": nil, "businessUnitId": nil, "aadUserId": nil, "customFields": []any{}})
 		e3 := h.employee(t, id)
 		if e3.PhoneNumber != nil || e3.BusinessUnitId != nil || e3.AadUserId != nil || (e3.CustomFields != nil && len(*e3.CustomFields) != 0) {
 			t.Errorf("null did not clear: %s", jsonOf(e3))
@@ -666,7 +670,7 @@ func TestProfileRules(t *testing.T) {
 		status, body = createTech(map[string]any{"positions": []string{"Astronaut"}})
 		wantError(t, status, body, 400, "positions")
 		status, body = createTech(map[string]any{"roleId": h.role(t, "Dispatcher")}) // an employee-only role
-		wantError(t, status, body, 400, "roleIds")
+		wantError(t, status, body, 400, "roleId")
 
 		// A technician may have only a mobile number, or nothing at all.
 		status, body = createTech(map[string]any{"phoneNumber": "(555) 333-4444"})
@@ -1259,6 +1263,42 @@ func TestConcurrentExternalDataMerges(t *testing.T) {
 			if d := deref(resp.JSON200.ExternalData); len(d) != 1 || d[0].Value != guid {
 				t.Errorf("external data of %s: %s (a concurrent merge was lost)", guid, jsonOf(d))
 			}
+		}
+	})
+}
+
+// A problem with a person's roles is named after the field the request
+// used: roleId (the document's single role) or roleIds; a custom field
+// without its type is refused.
+func TestRoleProblemsNameTheFieldSent(t *testing.T) {
+	each(t, func(t *testing.T, h *h) {
+		fieldsOf := func(raw []byte) map[string][]string {
+			var p struct {
+				Errors map[string][]string `json:"errors"`
+			}
+			if err := json.Unmarshal(raw, &p); err != nil {
+				t.Fatal(err)
+			}
+			return p.Errors
+		}
+		body := map[string]any{"name": "Rosa Role", "email": "rosa.role@example.com", "roleId": 999999, "positions": []string{}, "accountCreationMethod": "CreateLater"}
+		if errs := fieldsOf(h.must(t, 400, "POST", h.sp("/employees"), body)); len(errs["roleId"]) == 0 || len(errs["roleIds"]) != 0 {
+			t.Errorf("create with roleId: errors %v", errs)
+		}
+		delete(body, "roleId")
+		body["roleIds"] = []int64{999999}
+		if errs := fieldsOf(h.must(t, 400, "POST", h.sp("/employees"), body)); len(errs["roleIds"]) == 0 {
+			t.Errorf("create with roleIds: errors %v", errs)
+		}
+		// A custom field without its type is refused, not dropped.
+		body["roleIds"] = []int64{h.role(t, "Dispatcher")}
+		body["customFields"] = []map[string]any{{}}
+		if errs := fieldsOf(h.must(t, 400, "POST", h.sp("/employees"), body)); len(errs["customFields"]) == 0 {
+			t.Errorf("create with a custom field lacking typeId: errors %v", errs)
+		}
+		id := h.newEmployee(t, "Rita Role")
+		if errs := fieldsOf(h.must(t, 400, "PATCH", h.sp("/employees/%d", id), map[string]any{"roleId": 999999})); len(errs["roleId"]) == 0 || len(errs["roleIds"]) != 0 {
+			t.Errorf("update with roleId: errors %v", errs)
 		}
 	})
 }

@@ -326,6 +326,13 @@ func fromCreate(kind crewid.Kind, tenantID int64, req personCreateRequest) (crew
 // applyUpdate changes person by the fields present in a PATCH body.
 func applyUpdate(person *crewid.Person, req personUpdateRequest) error {
 	p := crewid.Problems{}
+	// Lists the document does not let be null: null would wipe them
+	// silently, so it is refused ([] empties them on purpose).
+	for field, null := range map[string]bool{"positions": req.Positions.Null, "customFields": req.CustomFields.Null} {
+		if null {
+			p.Add(field, "Leave the field out to keep it, or send [] to empty it; it cannot be null.")
+		}
+	}
 	req.Name.Apply(&person.Name)
 	req.Email.Apply(&person.Email)
 	req.Login.Apply(&person.Account.Login)

@@ -288,6 +288,12 @@ func TestBusinessUnits(t *testing.T) {
 		clientError(t, resp, err, 400, "externalData.applicationGuid")
 		resp, err = h.st.BusinessUnitsUpdateWithResponse(h.ctx, h.tid, id, externalPatch(t, guidA, "Sideways", "k", "v"))
 		clientError(t, resp, err, 400, "externalData.patchMode")
+		for _, body := range []map[string]any{
+			{"externalData": map[string]any{"applicationGuid": guidA}},
+			{"externalData": map[string]any{"applicationGuid": guidA, "externalData": nil}},
+		} {
+			h.must(t, 400, "PATCH", h.sp("/business-units/%d", id), body)
+		}
 		gr, err := h.st.BusinessUnitsGetWithResponse(h.ctx, h.tid, id, &stclient.BusinessUnitsGetParams{ExternalDataApplicationGuid: ptr("zzz")})
 		clientError(t, gr, err, 400, "externalDataApplicationGuid")
 		if got := external(guidA); fmt.Sprint(got) != "map[k4:v4 k5:v5]" {

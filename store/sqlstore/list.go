@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 
 	"crewid"
@@ -184,6 +185,9 @@ func exportLimit(q store.ExportQuery) int {
 // holds the tenant filters; prefix qualifies the columns) for the page after
 // q.AfterSeq, in seq order.
 func exportPage[T any](ctx context.Context, c conn, selectCols, from, prefix string, w *where, q store.ExportQuery, scan func(rowScanner) (T, error), seqOf func(T) int64) (store.Batch[T], error) {
+	// The tenant's filters alone, for where an empty page by date leaves
+	// the feed (see below).
+	base := where{conds: slices.Clone(w.conds), args: slices.Clone(w.args)}
 	exportFilter(w, prefix, q)
 	limit := exportLimit(q)
 	query := "SELECT " + selectCols + " FROM " + from + w.String() + " ORDER BY " + prefix + "seq LIMIT ?"
@@ -209,6 +213,18 @@ func exportPage[T any](ctx context.Context, c conn, selectCols, from, prefix str
 	}
 	if n := len(batch.Items); n > 0 {
 		batch.LastSeq = seqOf(batch.Items[n-1])
+	} else if !q.ModifiedOnOrAfter.IsZero() {
+		// Nothing changed since the date: the feed resumes after every
+		// record there is now, all of them older than the date, rather
+		// than from the start. Sequence numbers are handed out in commit
+		// order (under the tenant's row lock), so nothing can appear
+		// behind this position later.
+		base.add(prefix+"seq > ?", q.AfterSeq)
+		err := c.queryRow(ctx, "SELECT COALESCE(MAX("+prefix+"seq), ?) FROM "+from+base.String(),
+			append([]any{q.AfterSeq}, base.args...)...).Scan(&batch.LastSeq)
+		if err != nil {
+			return store.Batch[T]{}, err
+		}
 	}
 	return batch, nil
 }

@@ -220,8 +220,13 @@ func exportPage[T any](t *testing.T, s store.Reader, spec exportSpec[T], tenantI
 	if q.Limit > 0 && len(b.Items) > q.Limit {
 		t.Errorf("export %+v: %d items, more than the limit", q, len(b.Items))
 	}
-	if len(b.Items) == 0 && b.LastSeq != q.AfterSeq {
+	// An empty batch stays where it started, except by date: then it
+	// moves to the end of the feed, all of which is older than the date.
+	if len(b.Items) == 0 && q.ModifiedOnOrAfter.IsZero() && b.LastSeq != q.AfterSeq {
 		t.Errorf("export %+v: empty batch with LastSeq %d, want AfterSeq %d", q, b.LastSeq, q.AfterSeq)
+	}
+	if len(b.Items) == 0 && b.LastSeq < q.AfterSeq {
+		t.Errorf("export %+v: empty batch with LastSeq %d, behind AfterSeq %d", q, b.LastSeq, q.AfterSeq)
 	}
 	if len(b.Items) > 0 && b.LastSeq != prev {
 		t.Errorf("export %+v: LastSeq %d, want the last item's Seq %d", q, b.LastSeq, prev)
@@ -320,6 +325,16 @@ func runExport[T any](t *testing.T, s store.Store, spec exportSpec[T]) {
 	}
 	b = exportPage(t, s, spec, tn.ID, store.ExportQuery{ModifiedOnOrAfter: at(3 * time.Minute).UTC()})
 	checkIDs(t, "export modified since 3m (UTC)", rid(3, 4, 1), ids(b.Items))
+
+	// A date after every change: an empty page whose position is the end
+	// of the feed, not its start; what changes next comes after it.
+	b = exportPage(t, s, spec, tn.ID, store.ExportQuery{ModifiedOnOrAfter: at(time.Hour)})
+	checkIDs(t, "export modified since an hour from now", nil, ids(b.Items))
+	if b.LastSeq == 0 || b.HasMore {
+		t.Errorf("empty export by date: LastSeq %d, HasMore %v; want the end of the feed", b.LastSeq, b.HasMore)
+	}
+	b = exportPage(t, s, spec, tn.ID, store.ExportQuery{AfterSeq: b.LastSeq})
+	checkIDs(t, "export after the position of an empty page by date", nil, ids(b.Items))
 
 	// Another tenant sees nothing.
 	other := newTenant(t, s, "Empty")
