@@ -36,6 +36,30 @@ var actionLabels = map[accountAction]string{
 	accounts.ActionSetLoginAndPassword:   "Set Login and Password",
 }
 
+// actionQuestion is what the console asks before taking action a on the
+// profile of name: actions that end the person's access ask first; the
+// others ask nothing ("").
+func actionQuestion(a accountAction, name string) string {
+	switch a {
+	case accounts.ActionDeactivate:
+		return "Deactivate " + name + "? They are signed out everywhere and cannot sign in until they are activated again."
+	case accounts.ActionSetTemporaryPassword:
+		return "Set a temporary password for " + name + "? Their current password stops working and they are signed out everywhere."
+	case accounts.ActionSetLoginAndPassword:
+		return "Set a new login and password for " + name + "? Their current login, password and any invitation stop working, and they are signed out everywhere."
+	}
+	return ""
+}
+
+// checkLicense refuses a license type the forms do not offer, naming the
+// ones they do.
+func checkLicense(kind crewid.Kind, a accountAction, l crewid.LicenseType) error {
+	if kind == crewid.KindTechnician && a == accounts.ActionActivate && !slices.Contains(licenseTypes, l) {
+		return crewid.FieldError("licenseType", "Choose a license type: "+licenseChoices+".")
+	}
+	return nil
+}
+
 // doAction runs one account action as the viewer, after checking the
 // viewer may take it.
 func (c *Console) doAction(ctx context.Context, v *Viewer, actor crewid.Actor, kind crewid.Kind, id int64, req accounts.ActionRequest) error {
@@ -43,6 +67,9 @@ func (c *Console) doAction(ctx context.Context, v *Viewer, actor crewid.Actor, k
 		return crewid.FieldError("action", "Choose an action.")
 	}
 	if err := access.Authorize(v.Perms, taskOf(req.Action)); err != nil {
+		return err
+	}
+	if err := checkLicense(kind, req.Action, req.License); err != nil {
 		return err
 	}
 	taker := accounts.ActionTaker{People: c.People, Accounts: c.Accounts}
@@ -72,7 +99,7 @@ func (c *Console) personAction(w http.ResponseWriter, r *http.Request, v *Viewer
 				}
 				err = &crewid.Error{Code: e.Code, Message: e.Message, Fields: fields}
 			}
-			c.showPerson(w, r, v, api400(err), labels, p, err)
+			c.showPerson(w, r, v, api400(err), labels, p, err, req.Action)
 			return
 		}
 		c.fail(w, r, err)

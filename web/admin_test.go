@@ -156,7 +156,7 @@ func TestRolesNeedTheirOwnPermission(t *testing.T) {
 		t.Fatalf("sign in: %d", status)
 	}
 	if status, _ := b.post("/required-action", url.Values{"actionToken": {extract(t, b.last, `name="actionToken" value="([^"]+)"`)},
-		"changeLogin": {"1"}, "login": {"eddie.e"}, "password": {"Eddie-Own-2026"}}); status != http.StatusOK {
+		"changeLogin": {"1"}, "login": {"eddie.e"}, "password": {"Eddie-Own-2026"}, "confirmPassword": {"Eddie-Own-2026"}}); status != http.StatusOK {
 		t.Fatalf("required action: %d", status)
 	}
 	path := personPath(crewid.KindEmployee, clerk.ID)
@@ -222,7 +222,7 @@ func TestProfileActionsResetAndTemporaryPassword(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(body, `id="reset-new-form"`) {
 		t.Fatalf("reset link page: %d", status)
 	}
-	if status, body := owen.post("/password-reset/new", url.Values{"resetToken": {u.Query().Get("token")}, "password": {"Owen-Fresh-2026"}}); status != http.StatusOK ||
+	if status, body := owen.post("/password-reset/new", url.Values{"resetToken": {u.Query().Get("token")}, "password": {"Owen-Fresh-2026"}, "confirmPassword": {"Owen-Fresh-2026"}}); status != http.StatusOK ||
 		!strings.Contains(body, "Your password is changed.") {
 		t.Fatalf("new password: %d\n%s", status, body)
 	}
@@ -255,11 +255,11 @@ func TestInviteEmployeeAndAcceptWithAnotherLogin(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(body, `value="nina@acme.test"`) {
 		t.Fatalf("the acceptance page does not propose the email as login: %d\n%s", status, body)
 	}
-	status, body = nina.post("/invitations/accept", url.Values{"token": {u.Query().Get("token")}, "login": {"nina"}, "password": {"password123"}})
+	status, body = nina.post("/invitations/accept", url.Values{"token": {u.Query().Get("token")}, "login": {"nina"}, "password": {"password123"}, "confirmPassword": {"password123"}})
 	if status != http.StatusBadRequest || !strings.Contains(body, "field-error") {
 		t.Fatalf("common password: %d", status)
 	}
-	status, body = nina.post("/invitations/accept", url.Values{"token": {u.Query().Get("token")}, "login": {"nina"}, "password": {"Nina-Secret-2026"}})
+	status, body = nina.post("/invitations/accept", url.Values{"token": {u.Query().Get("token")}, "login": {"nina"}, "password": {"Nina-Secret-2026"}, "confirmPassword": {"Nina-Secret-2026"}})
 	if status != http.StatusOK || !strings.Contains(body, "Sign in with your login nina.") {
 		t.Fatalf("accept: %d\n%s", status, body)
 	}

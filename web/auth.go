@@ -59,6 +59,23 @@ func fieldErrors(err error) (crewid.Problems, string) {
 	return crewid.Problems(e.Fields), "Please correct the fields marked below."
 }
 
+// checkConfirmation refuses a new password typed differently the second
+// time (the confirmPassword field), before any service is asked: a typing
+// slip would leave the person with a password they do not know. An empty
+// password is left for the service to refuse.
+func checkConfirmation(r *http.Request, pw string) error {
+	if pw == "" {
+		return nil
+	}
+	switch confirm := r.PostFormValue("confirmPassword"); {
+	case confirm == "":
+		return crewid.FieldError("confirmPassword", "Type the password again to confirm it.")
+	case confirm != pw:
+		return crewid.FieldError("confirmPassword", "The two passwords do not match; type the same password in both fields.")
+	}
+	return nil
+}
+
 // formFailure reports whether err is the person's to correct (shown on
 // the form) rather than a failure of the server or a refusal.
 func formFailure(err error) bool {
@@ -131,6 +148,11 @@ func (c *Console) requiredAction(w http.ResponseWriter, r *http.Request) {
 	}
 	token, login, pw := r.PostFormValue("actionToken"), strings.TrimSpace(r.PostFormValue("login")), r.PostFormValue("password")
 	data := requiredActionData{Token: token, ChangeLogin: r.PostFormValue("changeLogin") != "", Login: login}
+	if err := checkConfirmation(r, pw); err != nil {
+		problems, msg := fieldErrors(err)
+		c.render(w, r, http.StatusBadRequest, "required-action", &View{Title: "Action required", Errors: problems, Error: msg, Data: data})
+		return
+	}
 	res, err := c.Accounts.CompleteRequiredAction(r.Context(), token, login, pw, meta(r))
 	if err != nil {
 		if crewid.CodeOf(err) == crewid.Internal {
@@ -215,6 +237,10 @@ func (c *Console) accept(w http.ResponseWriter, r *http.Request) {
 		c.acceptFailed(w, r, crewid.FieldError("login", "A login is required."), data)
 		return
 	}
+	if err := checkConfirmation(r, pw); err != nil {
+		c.acceptFailed(w, r, err, data)
+		return
+	}
 	chosen, err := c.Accounts.AcceptInvitation(r.Context(), token, login, pw, meta(r))
 	if err != nil {
 		c.acceptFailed(w, r, err, data)
@@ -297,6 +323,12 @@ func (c *Console) resetComplete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, pw := r.PostFormValue("resetToken"), r.PostFormValue("password")
+	if err := checkConfirmation(r, pw); err != nil {
+		problems, msg := fieldErrors(err)
+		c.render(w, r, http.StatusBadRequest, "reset-new", &View{Title: "Choose a new password", Errors: problems, Error: msg,
+			Data: resetData{Token: token}})
+		return
+	}
 	if err := c.Accounts.CompleteReset(r.Context(), token, pw, meta(r)); err != nil {
 		if crewid.CodeOf(err) == crewid.Internal {
 			c.fail(w, r, err)
@@ -362,7 +394,11 @@ func (c *Console) changePassword(w http.ResponseWriter, r *http.Request, v *View
 	if !c.allowAttempt(w, r) {
 		return
 	}
-	err := c.Accounts.ChangePassword(r.Context(), v.Principal, r.PostFormValue("currentPassword"), r.PostFormValue("newPassword"), meta(r))
+	newPassword := r.PostFormValue("newPassword")
+	err := checkConfirmation(r, newPassword)
+	if err == nil {
+		err = c.Accounts.ChangePassword(r.Context(), v.Principal, r.PostFormValue("currentPassword"), newPassword, meta(r))
+	}
 	if err != nil {
 		if !formFailure(err) {
 			c.fail(w, r, err)

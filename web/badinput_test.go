@@ -24,9 +24,9 @@ func TestOddInputIsNoServerError(t *testing.T) {
 			{"/signin", url.Values{"login": {"\xff\xfe"}, "password": {"\xff"}}},
 			{"/password-reset", url.Values{"identifier": {"a\x00b"}}},
 			{"/password-reset/verify", url.Values{"identifier": {"a\x00b"}, "code": {"\x00"}}},
-			{"/password-reset/new", url.Values{"resetToken": {"\x00"}, "password": {"x"}}},
-			{"/invitations/accept", url.Values{"token": {"\x00\xff"}, "login": {"a"}, "password": {"b"}}},
-			{"/required-action", url.Values{"actionToken": {"\x00"}, "password": {"b"}}},
+			{"/password-reset/new", url.Values{"resetToken": {"\x00"}, "password": {"x"}, "confirmPassword": {"x"}}},
+			{"/invitations/accept", url.Values{"token": {"\x00\xff"}, "login": {"a"}, "password": {"b"}, "confirmPassword": {"b"}}},
+			{"/required-action", url.Values{"actionToken": {"\x00"}, "password": {"b"}, "confirmPassword": {"b"}}},
 		} {
 			if status, body := anon.post(c.path, c.form); status >= 500 {
 				t.Errorf("POST %s: %d\n%s", c.path, status, body)

@@ -111,6 +111,22 @@ func TestBrowserRegisterApplication(t *testing.T) {
 			t.Fatal("the list shows the secret")
 		}
 		b.shoot("apps")
+
+		// Revoking asks first; declined, the application stays.
+		b.open("/settings/apps/"+strconv.FormatInt(app.ID, 10), "#revoke-app")
+		b.answerConfirm(false)
+		b.do(chromedp.Click(chromedp.CSS("#revoke-app")), chromedp.Sleep(300*time.Millisecond))
+		if q := b.asked(); len(q) != 1 || !strings.HasPrefix(q[0], "Revoke the application Payroll Export?") {
+			t.Fatalf("questions before revoking: %q", q)
+		}
+		if got := b.text("#app-status"); got != "Active" {
+			t.Fatalf("a declined revocation changed the status to %q", got)
+		}
+		b.answerConfirm(true)
+		b.click("#revoke-app", "#flash")
+		if got := b.text("#app-status"); got != "Revoked" {
+			t.Fatalf("status after revoking: %q", got)
+		}
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,6 +46,11 @@ type tab struct {
 	base string
 	// shots says whether shoot writes the screenshots.
 	shots bool
+
+	mu sync.Mutex
+	// consoleErrors are the errors the pages wrote to the console (failed
+	// loads, policy violations, exceptions).
+	consoleErrors []string
 }
 
 // eachBackend runs a browser test on every storage backend; screenshots
@@ -80,7 +86,52 @@ func newTab(t *testing.T, base string, shots bool) *tab {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
-	return &tab{t: t, ctx: ctx, base: base, shots: shots}
+	b := &tab{t: t, ctx: ctx, base: base, shots: shots}
+	msgs := chromedp.Console(ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException {
+				b.mu.Lock()
+				b.consoleErrors = append(b.consoleErrors, m.String()+" ("+m.URL+")")
+				b.mu.Unlock()
+			}
+		}
+	}()
+	return b
+}
+
+// noConsoleErrors fails the test if a page wrote an error to the console.
+// The console's messages arrive on their own; a short wait lets the last
+// page's come in.
+func (b *tab) noConsoleErrors() {
+	b.t.Helper()
+	b.do(chromedp.Sleep(300 * time.Millisecond))
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.consoleErrors) > 0 {
+		b.t.Fatalf("the pages wrote errors to the console:\n%s", strings.Join(b.consoleErrors, "\n"))
+	}
+}
+
+// answerConfirm makes the page's confirmation questions answer answer
+// without a dialog, and records them in window.crewidAsked.
+func (b *tab) answerConfirm(answer bool) {
+	b.t.Helper()
+	b.do(chromedp.Evaluate[chromedp.Void](`window.crewidAsked = []; window.confirm = function (q) { window.crewidAsked.push(q); return ` +
+		strconv.FormatBool(answer) + `; };`))
+}
+
+// asked is the questions asked since answerConfirm.
+func (b *tab) asked() []string {
+	b.t.Helper()
+	qs, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string]("window.crewidAsked || []"))
+	if err != nil {
+		b.t.Fatalf("questions asked: %v", err)
+	}
+	return qs
 }
 
 func (b *tab) do(steps ...chromedp.Action[chromedp.Void]) {
@@ -272,6 +323,7 @@ func TestBrowserInviteTechnicianBySMS(t *testing.T) {
 		if n := b.count("#password-rules li.met"); n != 4 {
 			t.Fatalf("rules met for a good password: %d of 4", n)
 		}
+		b.fill("#confirmPassword", "Sunny-Day-2026")
 		b.shoot("invitation-accept")
 		b.click("#accept-form button[type=submit]", "#signin-form")
 		if got := b.text("#flash"); !strings.Contains(got, "rita.ramos") {
@@ -314,8 +366,10 @@ func TestBrowserAdminAssignedFirstSignIn(t *testing.T) {
 		// The same password again is refused, beside the field.
 		b.fill("#login", "tina.torres")
 		b.fill("#password", "Given-Pass-2026")
+		b.fill("#confirmPassword", "Given-Pass-2026")
 		b.click("#required-action-form button[type=submit]", ".field-error")
 		b.fill("#password", "Own-Choice-2026")
+		b.fill("#confirmPassword", "Own-Choice-2026")
 		b.click("#required-action-form button[type=submit]", "#home-login")
 		if got := b.text("#home-login"); got != "tina.torres" {
 			t.Fatalf("login after the change: %q", got)
@@ -368,6 +422,7 @@ func TestBrowserForgottenPassword(t *testing.T) {
 		b.fill("#code", code)
 		b.click("#reset-verify-form button[type=submit]", "#reset-new-form")
 		b.fill("#password", "New-Secret-2026")
+		b.fill("#confirmPassword", "New-Secret-2026")
 		b.click("#reset-new-form button[type=submit]", "#signin-form")
 		b.signIn("erin", "New-Secret-2026", "#home-login")
 	})
@@ -427,6 +482,9 @@ func TestBrowserBulkActivate(t *testing.T) {
 				t.Fatalf("%s: active %v, license %s; want active with %s", p.Name, p.Active, p.LicenseType, want)
 			}
 		}
+		// Nothing failed to load and nothing broke the page's policy
+		// (htmx's swaps included).
+		b.noConsoleErrors()
 	})
 }
 
@@ -444,6 +502,16 @@ func TestBrowserDeactivateRefusesSignIn(t *testing.T) {
 		b.signIn("ada", adminPassword, "#sign-out")
 		b.open("/settings/people/technicians/"+strconv.FormatInt(tech.ID, 10), "#action-form")
 		b.choose("#action", "Deactivate")
+		// Declining the question leaves the technician as they are.
+		b.answerConfirm(false)
+		b.do(chromedp.Click(chromedp.CSS("#action-go")), chromedp.Sleep(300*time.Millisecond))
+		if q := b.asked(); len(q) != 1 || !strings.HasPrefix(q[0], "Deactivate Dave Diaz?") {
+			t.Fatalf("questions before deactivating: %q", q)
+		}
+		if p, err := env.Store.Person(context.Background(), env.Tenant.ID, tech.ID); err != nil || !p.Active {
+			t.Fatalf("a declined deactivation went ahead: %v", err)
+		}
+		b.answerConfirm(true)
 		b.click("#action-go", "#flash")
 		if got := b.text("#person-status"); got != "Inactive" {
 			t.Fatalf("status: %q", got)

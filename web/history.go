@@ -16,7 +16,7 @@ import (
 )
 
 // Settings > History: the tenant's events, newest first, filtered as the
-// Settings API's history operation filters them (Admin Access), each
+// Settings API's history operation filters them (View History), each
 // with the fields its change touched.
 
 const historyPageSize = 50
@@ -116,7 +116,7 @@ func readHistoryFilters(q url.Values) (historyFilters, store.EventQuery, crewid.
 }
 
 func (c *Console) historyList(w http.ResponseWriter, r *http.Request, v *Viewer) {
-	if !c.authorize(w, r, v, access.TaskAdminSettings) {
+	if !c.authorize(w, r, v, access.TaskViewHistory) {
 		return
 	}
 	q := r.URL.Query()

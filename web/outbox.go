@@ -19,6 +19,10 @@ type outboxRow struct {
 	// a sent message's live links are not the console's to show again.
 	Body  string
 	Links []string
+	// Error is the last delivery error, shown while it still matters: a
+	// message sent after a retry keeps its old error in the store, but
+	// the error no longer says anything about it.
+	Error string
 }
 
 type outboxData struct {
@@ -70,6 +74,9 @@ func (c *Console) outbox(w http.ResponseWriter, r *http.Request, v *Viewer) {
 	}
 	for _, m := range msgs {
 		row := outboxRow{Message: m}
+		if m.Status != crewid.MessageSent {
+			row.Error = m.LastError
+		}
 		if m.Status == crewid.MessageLocal {
 			row.Body = m.Body
 			row.Links = linkPattern.FindAllString(m.Body, -1)

@@ -58,7 +58,7 @@ func TestEveryPageRenders(t *testing.T) {
 		{"/settings/people/technicians/new", []string{"Basic info", "Contact information", "Mobile access", "New account status",
 			"Dispatching", "Revenue and cost", "Inventory", "Home address", "Human resources", "Permissions"}},
 		{"/settings/people/employees/new", []string{"Basic info", "Office phone", "Permissions"}},
-		{"/settings/people/technicians/" + strconv.FormatInt(tech.ID, 10), []string{"Tom Tech", "Profile actions", "Set Temporary Password"}},
+		{"/settings/people/technicians/" + strconv.FormatInt(tech.ID, 10), []string{"Tom Tech", "Profile actions", "Choose an action…", "Send Account Invite"}},
 		{"/settings/people/employees/" + strconv.FormatInt(emp.ID, 10), []string{"Dana Dispatch", "Deactivate"}},
 		{"/settings/outbox", []string{"Message outbox"}},
 	} {

@@ -6,10 +6,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"crewid"
 	"crewid/access"
 	"crewid/accounts"
+	"crewid/accounts/invite"
 	"crewid/people"
 )
 
@@ -30,6 +32,65 @@ func licenseLabel(l crewid.LicenseType) string {
 		return "Managed Installer"
 	}
 	return string(l)
+}
+
+// licenseChoices names the license types as the forms offer them, for
+// messages about a value the forms do not offer.
+const licenseChoices = "Managed Technician, Non-managed Technician or Managed Installer"
+
+// choiceLabels are the positions and appointment visibilities as the forms
+// show them; the forms submit the Settings API's names.
+var choiceLabels = map[string]string{
+	// Positions.
+	"CSR":                        "CSR",
+	"Dispatcher":                 "Dispatcher",
+	"CsrManager":                 "CSR Manager",
+	"DispatchManager":            "Dispatch Manager",
+	"InstallProductionManager":   "Install/Production Manager",
+	"ServiceManager":             "Service Manager",
+	"SalesManager":               "Sales Manager",
+	"MarketingManager":           "Marketing Manager",
+	"Administrator":              "Administrator",
+	"PayrollManager":             "Payroll Manager",
+	"Bookkeeper":                 "Bookkeeper",
+	"PurchasingManager":          "Purchasing Manager",
+	"WarehouseManager":           "Warehouse Manager",
+	"OfficeManager":              "Office Manager",
+	"GeneralManager":             "General Manager",
+	"BusinessOwner":              "Business Owner",
+	"AnsweringService":           "Answering Service",
+	"InsideSales":                "Inside Sales",
+	"GeneralOfficeNonManagement": "General Office (non-management)",
+	"Installer":                  "Installer",
+	"Service":                    "Service",
+	"Sales":                      "Sales",
+	"Maintenance":                "Maintenance",
+	"Helper":                     "Helper",
+	"PartRunner":                 "Part Runner",
+	"DummyTech":                  "Dummy Tech",
+	// Upcoming appointment visibility.
+	"AllScheduledDispatchedWorking":               "All scheduled, dispatched or working",
+	"NextScheduledDispatchedWorking":              "Next scheduled, dispatched or working",
+	"DispatchedWorking":                           "Dispatched or working only",
+	"NextScheduledDispatchedWorkingToday":         "Next scheduled, dispatched or working today",
+	"AllScheduledDispatchedWorkingToday":          "All scheduled, dispatched or working today",
+	"AllScheduledDispatchedWorkingFiveDays":       "All scheduled, dispatched or working in the next five days",
+	"NextScheduledDispatchedWorkingTodayTomorrow": "Next scheduled, dispatched or working today or tomorrow",
+	"AllScheduledDispatchedWorkingTodayTomorrow":  "All scheduled, dispatched or working today and tomorrow",
+	"Next2ScheduledDispatchedWorkingToday":        "Next two scheduled, dispatched or working today",
+	// Appointment history visibility.
+	"AllJobs":       "All jobs",
+	"LastThreeDays": "Last three days",
+	"LastSevenDays": "Last seven days",
+	"LastMonth":     "Last month",
+}
+
+// choiceLabel is how a form shows one of the API's names.
+func choiceLabel(name string) string {
+	if l, ok := choiceLabels[name]; ok {
+		return l
+	}
+	return name
 }
 
 // permRow is one catalog permission on the form, with what the person's
@@ -58,11 +119,14 @@ type formData struct {
 	Login    string
 	Licenses []crewid.LicenseType
 	Methods  []people.Method
-	// What the viewer may do here.
+	// What the viewer may do here. CanActions says the viewer may take
+	// profile actions; Actions are those that apply to the person as they
+	// are, and Chosen is the one the viewer last tried.
 	CanEdit    bool
 	CanRoles   bool
 	CanActions bool
 	Actions    []accountAction
+	Chosen     accountAction
 	Positions  []string
 	JobFilters []string
 	JobHistory []string
@@ -79,13 +143,16 @@ func (c *Console) newFormData(labels kindLabels, p crewid.Person, l *lookups, v 
 		JobFilters: people.JobFilters, JobHistory: people.JobHistoryDateFilters,
 	}
 	if !isNew {
-		d.Status = people.Status(p, c.now())
+		now := c.now()
+		d.Status = people.Status(p, now)
 		for _, a := range accounts.Actions {
 			if access.Allows(v.Perms, taskOf(a)) {
-				d.Actions = append(d.Actions, a)
+				d.CanActions = true
+				if actionApplies(a, p, now) {
+					d.Actions = append(d.Actions, a)
+				}
 			}
 		}
-		d.CanActions = len(d.Actions) > 0
 	}
 	d.Positions = people.EmployeePositions
 	if labels.IsTech() {
@@ -107,6 +174,33 @@ func (c *Console) newFormData(labels kindLabels, p crewid.Person, l *lookups, v 
 		s.Rows = append(s.Rows, permRow{Perm: perm, Override: overrides[perm.ID], Held: eff.Has(perm.ID)})
 	}
 	return d
+}
+
+// Offers reports whether the profile actions include the action named a.
+func (d formData) Offers(a string) bool { return slices.Contains(d.Actions, accountAction(a)) }
+
+// actionApplies reports whether action a makes sense for p as they are at
+// time now, so that the profile offers only those: activating someone
+// active, or resetting the password of someone without one, would only be
+// refused.
+func actionApplies(a accountAction, p crewid.Person, now time.Time) bool {
+	canHold := p.Active && people.CanHaveAccount(p)
+	hasPassword := p.Account.Login != "" && p.Account.PasswordHash != ""
+	switch a {
+	case accounts.ActionActivate:
+		return !p.Active
+	case accounts.ActionDeactivate:
+		return p.Active
+	case accounts.ActionSendInvite:
+		return canHold && !invite.HasAccount(p)
+	case accounts.ActionSendPasswordResetLink, accounts.ActionSetTemporaryPassword:
+		return canHold && hasPassword
+	case accounts.ActionUnlock:
+		return people.Locked(p, now)
+	case accounts.ActionSetLoginAndPassword:
+		return canHold
+	}
+	return false
 }
 
 // readPerson applies the form's fields to p. Values that do not parse
@@ -138,6 +232,18 @@ func readPerson(form url.Values, p *crewid.Person, l *lookups, isNew bool) crewi
 		}
 		return out
 	}
+	// The truck number is typed, not chosen: say what it must be.
+	truck := func(v string) int64 {
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			problems.Add("truckId", "The truck number must be a whole number, such as 12.")
+			return 0
+		}
+		return n
+	}
 	amount := func(name string) float64 {
 		v := text(name)
 		if v == "" {
@@ -150,8 +256,24 @@ func readPerson(form url.Values, p *crewid.Person, l *lookups, isNew bool) crewi
 		return f
 	}
 
+	// choices refuses values a form's list does not offer (a tampered
+	// form), naming the list rather than the API's names.
+	choices := func(name string, values, offered []string, msg string) {
+		for _, v := range values {
+			if !slices.Contains(offered, v) {
+				problems.Add(name, msg)
+				return
+			}
+		}
+	}
+
 	p.Name = text("name")
 	p.Positions = append([]string{}, form["positions"]...)
+	offered := people.EmployeePositions
+	if p.Kind == crewid.KindTechnician {
+		offered = people.TechnicianPositions
+	}
+	choices("positions", p.Positions, offered, "Choose the positions from the list.")
 	p.BusinessUnitID = id("businessUnitId")
 	p.External = form.Get("external") == "on"
 	p.ManagerID = id("managerId")
@@ -169,9 +291,18 @@ func readPerson(form url.Values, p *crewid.Person, l *lookups, isNew bool) crewi
 	if p.Kind == crewid.KindTechnician {
 		p.MobilePhone = text("phoneNumber")
 		p.LicenseType = crewid.LicenseType(text("licenseType"))
+		if !slices.Contains(licenseTypes, p.LicenseType) {
+			problems.Add("licenseType", "Choose a license type: "+licenseChoices+".")
+		}
 		p.MobileAccessEnabled = form.Get("mobileAccessEnabled") == "on"
 		p.JobFilter = text("jobFilter")
 		p.JobHistoryDateFilter = text("jobHistoryDateFilter")
+		if p.JobFilter != "" {
+			choices("jobFilter", []string{p.JobFilter}, people.JobFilters, "Choose an upcoming appointment visibility from the list.")
+		}
+		if p.JobHistoryDateFilter != "" {
+			choices("jobHistoryDateFilter", []string{p.JobHistoryDateFilter}, people.JobHistoryDateFilters, "Choose an appointment history visibility from the list.")
+		}
 		p.TeamName = text("team")
 		p.ZoneIDs = ids("zoneIds")
 		p.MainZoneID = id("mainZoneId")
@@ -179,7 +310,7 @@ func readPerson(form url.Values, p *crewid.Person, l *lookups, isNew bool) crewi
 		p.Bio = text("bio")
 		p.DailyGoal = amount("dailyGoal")
 		p.BurdenRate = amount("burdenRate")
-		p.TruckID = id("truckId")
+		p.TruckID = truck(text("truckId"))
 		p.Warehouse = text("warehouse")
 		home := crewid.Address{Street: text("home.street"), Unit: text("home.unit"), City: text("home.city"),
 			State: text("home.state"), Zip: text("home.zip"), Country: text("home.country")}
@@ -266,12 +397,17 @@ func (c *Console) personNew(w http.ResponseWriter, r *http.Request, v *Viewer) {
 		return
 	}
 	p := crewid.Person{Kind: kind, TenantID: v.Person.TenantID, MobileAccessEnabled: true}
+	// A person needs a role: the form starts with the built-in one for
+	// the kind ticked (Office Staff for office employees), which the
+	// viewer may change.
+	defaultRole := access.KeyOfficeStaff
 	if kind == crewid.KindTechnician {
 		p.LicenseType = crewid.LicenseManagedTech
-		for _, role := range l.Roles {
-			if role.BuiltIn == access.KeyTechnician {
-				p.RoleIDs = []int64{role.ID}
-			}
+		defaultRole = access.KeyTechnician
+	}
+	for _, role := range l.Roles {
+		if role.BuiltIn == defaultRole && role.Active {
+			p.RoleIDs = []int64{role.ID}
 		}
 	}
 	labels := labelsOf(kind, slug)
@@ -363,11 +499,12 @@ func (c *Console) personEdit(w http.ResponseWriter, r *http.Request, v *Viewer) 
 		c.fail(w, r, err)
 		return
 	}
-	c.showPerson(w, r, v, http.StatusOK, labels, p, nil)
+	c.showPerson(w, r, v, http.StatusOK, labels, p, nil, "")
 }
 
-// showPerson draws the profile page of p, with err's messages if any.
-func (c *Console) showPerson(w http.ResponseWriter, r *http.Request, v *Viewer, status int, labels kindLabels, p crewid.Person, err error) {
+// showPerson draws the profile page of p, with err's messages if any and
+// chosen, the profile action the viewer tried ("" for none).
+func (c *Console) showPerson(w http.ResponseWriter, r *http.Request, v *Viewer, status int, labels kindLabels, p crewid.Person, err error, chosen accountAction) {
 	l, lerr := c.loadLookups(r.Context(), v.Person.TenantID, labels.Kind, true)
 	if lerr != nil {
 		c.fail(w, r, lerr)
@@ -379,7 +516,9 @@ func (c *Console) showPerson(w http.ResponseWriter, r *http.Request, v *Viewer, 
 		title = strings.ToUpper(title[:1]) + title[1:] + " profile"
 	}
 	fields, msg := fieldErrors(err)
-	c.render(w, r, status, "person", &View{Title: title, Errors: fields, Error: msg, Data: c.newFormData(labels, p, l, v, false)})
+	d := c.newFormData(labels, p, l, v, false)
+	d.Chosen = chosen
+	c.render(w, r, status, "person", &View{Title: title, Errors: fields, Error: msg, Data: d})
 }
 
 func (c *Console) personSave(w http.ResponseWriter, r *http.Request, v *Viewer) {
@@ -399,7 +538,7 @@ func (c *Console) personSave(w http.ResponseWriter, r *http.Request, v *Viewer) 
 	edited := before
 	edited.Skills, edited.Positions = slices.Clone(before.Skills), slices.Clone(before.Positions)
 	if problems := readPerson(r.PostForm, &edited, l, false); len(problems) > 0 {
-		c.showPerson(w, r, v, http.StatusBadRequest, labels, edited, problems.Err())
+		c.showPerson(w, r, v, http.StatusBadRequest, labels, edited, problems.Err(), "")
 		return
 	}
 	if err := checkPermissionChange(v, l, before, edited); err != nil {
@@ -420,7 +559,7 @@ func (c *Console) personSave(w http.ResponseWriter, r *http.Request, v *Viewer) 
 	})
 	if err != nil {
 		if formFailure(err) {
-			c.showPerson(w, r, v, api400(err), labels, edited, err)
+			c.showPerson(w, r, v, api400(err), labels, edited, err, "")
 			return
 		}
 		c.fail(w, r, err)

@@ -26,7 +26,7 @@ type roleListData struct {
 }
 
 func (c *Console) roleList(w http.ResponseWriter, r *http.Request, v *Viewer) {
-	if !c.authorize(w, r, v, access.TaskAdminSettings) {
+	if !c.authorize(w, r, v, access.TaskManageRoles) {
 		return
 	}
 	d := roleListData{Active: r.URL.Query().Get("active")}
@@ -105,14 +105,14 @@ func readRole(r *http.Request, role *crewid.Role) crewid.Problems {
 }
 
 func (c *Console) roleNew(w http.ResponseWriter, r *http.Request, v *Viewer) {
-	if !c.authorize(w, r, v, access.TaskAdminSettings) {
+	if !c.authorize(w, r, v, access.TaskManageRoles) {
 		return
 	}
 	c.showRole(w, r, http.StatusOK, newRoleForm(crewid.Role{Active: true, EmployeeType: crewid.EmployeeTypeEmployee}, true), nil, "")
 }
 
 func (c *Console) roleCreate(w http.ResponseWriter, r *http.Request, v *Viewer) {
-	if !c.authorize(w, r, v, access.TaskAdminSettings) {
+	if !c.authorize(w, r, v, access.TaskManageRoles) {
 		return
 	}
 	role := crewid.Role{}
@@ -141,7 +141,7 @@ func (c *Console) roleFailed(w http.ResponseWriter, r *http.Request, err error, 
 }
 
 func (c *Console) roleOf(w http.ResponseWriter, r *http.Request, v *Viewer) (crewid.Role, bool) {
-	return recordOf(c, w, r, v, access.TaskAdminSettings, c.Store.Role)
+	return recordOf(c, w, r, v, access.TaskManageRoles, c.Store.Role)
 }
 
 func (c *Console) roleEdit(w http.ResponseWriter, r *http.Request, v *Viewer) {

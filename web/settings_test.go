@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -437,5 +438,42 @@ func TestRegisterOnlyApplications(t *testing.T) {
 	}
 	if app, _ := env.Server.Apps.Get(ctx, env.Tenant.ID, env.App.AppID); !app.Active {
 		t.Fatal("the refused revocation revoked the application")
+	}
+}
+
+// Each settings page opens with its own permission: Manage Roles, Manage
+// Webhooks, View History (Admin Access opens them all).
+func TestSettingsPagesFollowTheirPermissions(t *testing.T) {
+	env := servertest.Start(t, sqlite.OpenTest(t))
+	ctx := context.Background()
+	pages := map[int64]string{access.PermManageRoles: "/settings/roles", access.PermManageWebhooks: "/settings/webhooks", access.PermViewHistory: "/settings/history"}
+	n := 0
+	for perm := range pages {
+		n++
+		role, err := env.Server.Org.CreateRole(ctx, operator, env.Tenant.ID, crewid.Role{Name: fmt.Sprintf("Only %d", perm), EmployeeType: crewid.EmployeeTypeEmployee,
+			Active: true, Permissions: []int64{perm}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		login := fmt.Sprintf("holder%d", n)
+		p := crewid.Person{TenantID: env.Tenant.ID, Kind: crewid.KindEmployee, Name: fmt.Sprintf("Holder %d", n), Email: login + "@acme.test", RoleIDs: []int64{role.ID}}
+		if _, err := env.Server.People.Create(ctx, operator, p, people.AccountSetup{Method: people.AssignLoginAndPassword,
+			Login: login, Password: "Holder-Secret-2026", OwnChoice: true}); err != nil {
+			t.Fatal(err)
+		}
+		b := newBrowser(t, env.URL)
+		b.signIn(login, "Holder-Secret-2026")
+		for other, path := range pages {
+			want := http.StatusForbidden
+			if other == perm {
+				want = http.StatusOK
+			}
+			if status, _ := b.get(path); status != want {
+				t.Errorf("holding only %d: GET %s = %d, want %d", perm, path, status, want)
+			}
+		}
+		if status, _ := b.get("/settings/sso"); status != http.StatusForbidden {
+			t.Errorf("holding only %d: single sign-on page %d, want 403", perm, status)
+		}
 	}
 }

@@ -43,6 +43,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -110,10 +111,10 @@ var nav = []navItem{
 	{"Home", "/", "", ""},
 	{"Employees", "/settings/people/employees", access.TaskViewPeople, ""},
 	{"Technicians", "/settings/people/technicians", access.TaskViewPeople, ""},
-	{"Roles", "/settings/roles", access.TaskAdminSettings, ""},
+	{"Roles", "/settings/roles", access.TaskManageRoles, ""},
 	{"API applications", "/settings/apps", access.TaskManageApps, access.TaskRegisterApps},
-	{"Webhooks", "/settings/webhooks", access.TaskAdminSettings, ""},
-	{"History", "/settings/history", access.TaskAdminSettings, ""},
+	{"Webhooks", "/settings/webhooks", access.TaskManageWebhooks, ""},
+	{"History", "/settings/history", access.TaskViewHistory, ""},
 	{"Single sign-on", "/settings/sso", access.TaskAdminSettings, ""},
 	{"Outbox", "/settings/outbox", access.TaskReadOutbox, ""},
 	{"My profile", "/profile", "", ""},
@@ -125,7 +126,21 @@ func (c *Console) Register(mux *http.ServeMux) {
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.FileServerFS(static)
 	mux.Handle("GET /static/", c.headers(http.StripPrefix("/static/", cacheStatic(files))))
+	// Browsers ask for /favicon.ico whatever the pages name; the console's
+	// icon answers it too.
+	mux.Handle("GET /favicon.ico", c.headers(cacheStatic(http.HandlerFunc(serveFavicon))))
 	c.routes(mux)
+}
+
+// serveFavicon answers /favicon.ico with the console's icon.
+func serveFavicon(w http.ResponseWriter, r *http.Request) {
+	icon, err := staticFS.ReadFile("static/favicon.svg")
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	_, _ = w.Write(icon)
 }
 
 func (c *Console) init() {
@@ -239,10 +254,21 @@ var funcs = template.FuncMap{
 		}
 		return false
 	},
-	"statusLabel":  statusLabel,
-	"licenseLabel": licenseLabel,
-	"actionLabel":  func(a accountAction) string { return actionLabels[a] },
-	"lower":        strings.ToLower,
+	"statusLabel":    statusLabel,
+	"licenseLabel":   licenseLabel,
+	"choiceLabel":    choiceLabel,
+	"actionLabel":    func(a accountAction) string { return actionLabels[a] },
+	"actionQuestion": actionQuestion,
+	"lower":          strings.ToLower,
+	"count":          count,
+}
+
+// count is n with the noun that goes with it: "1 employee", "2 employees".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 // statusLabel is how the status column shows an account status.

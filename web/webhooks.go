@@ -20,7 +20,7 @@ import (
 const deliveryPageSize = 50
 
 func (c *Console) webhookList(w http.ResponseWriter, r *http.Request, v *Viewer) {
-	if !c.authorize(w, r, v, access.TaskAdminSettings) {
+	if !c.authorize(w, r, v, access.TaskManageWebhooks) {
 		return
 	}
 	page, err := c.Store.Webhooks(r.Context(), v.Person.TenantID, store.ListQuery{Active: store.ActiveAny, PageSize: lookupAll})
@@ -52,14 +52,14 @@ func splitEvents(s string) []string {
 }
 
 func (c *Console) webhookNew(w http.ResponseWriter, r *http.Request, v *Viewer) {
-	if !c.authorize(w, r, v, access.TaskAdminSettings) {
+	if !c.authorize(w, r, v, access.TaskManageWebhooks) {
 		return
 	}
 	c.render(w, r, http.StatusOK, "webhook", &View{Title: "New webhook", Data: webhookFormData{New: true, Events: "*"}})
 }
 
 func (c *Console) webhookCreate(w http.ResponseWriter, r *http.Request, v *Viewer) {
-	if !c.authorize(w, r, v, access.TaskAdminSettings) {
+	if !c.authorize(w, r, v, access.TaskManageWebhooks) {
 		return
 	}
 	d := webhookFormData{New: true, Hook: crewid.Webhook{URL: strings.TrimSpace(r.PostFormValue("url"))}, Events: r.PostFormValue("events")}
@@ -81,7 +81,7 @@ func (c *Console) webhookFailed(w http.ResponseWriter, r *http.Request, err erro
 }
 
 func (c *Console) webhookOf(w http.ResponseWriter, r *http.Request, v *Viewer) (crewid.Webhook, bool) {
-	return recordOf(c, w, r, v, access.TaskAdminSettings, c.Store.Webhook)
+	return recordOf(c, w, r, v, access.TaskManageWebhooks, c.Store.Webhook)
 }
 
 // withLog adds a page of the subscription's delivery log to d, per the

@@ -7,31 +7,62 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"crewid"
+	"crewid/accounts/invite"
 	"crewid/people"
 	"crewid/server"
+	"crewid/store"
 )
 
 // operator is the platform operator using this command line.
 var operator = crewid.Actor{Type: crewid.ActorOperator, Name: "crewid command line"}
 
+// delivery is where a one-off command's messages go: the base of their
+// links, and the mail and SMS providers of the servers that send them.
+type delivery struct {
+	publicURL, smtpURL, smsURL string
+}
+
+// deliveryFromEnv is the delivery of the commands without delivery flags,
+// as crewid serve would read it from the environment.
+func deliveryFromEnv() delivery {
+	return delivery{publicURL: os.Getenv("CREWID_PUBLIC_URL"), smtpURL: os.Getenv("CREWID_SMTP_URL"), smsURL: os.Getenv("CREWID_SMS_URL")}
+}
+
+// addDeliveryFlags adds the flags of serve that say where messages go.
+func addDeliveryFlags(fs flagSet) func() delivery {
+	publicURL := fs.str("public-url", "CREWID_PUBLIC_URL", "", "base URL of links in messages (default http://CREWID_ADDR, else http://127.0.0.1:8080)")
+	smtp := fs.str("smtp", "CREWID_SMTP_URL", "", "the SMTP server of crewid serve, smtp://user:pass@host:port (unset: local outbox)")
+	sms := fs.str("sms", "CREWID_SMS_URL", "", "the Twilio-compatible Messages API of crewid serve (unset: local outbox)")
+	return func() delivery { return delivery{publicURL: *publicURL, smtpURL: *smtp, smsURL: *sms} }
+}
+
 // newAdminServer opens the database and builds the services for a one-off
-// command. Messages stay in the local outbox unless delivery is configured.
-func newAdminServer(ctx context.Context, db dbFlags) (*server.Server, func(), error) {
-	st, _, err := db.open(ctx)
+// command. A message of a channel with a provider is queued for the
+// servers' delivery (the command sends nothing itself); the others stay in
+// the local outbox.
+func newAdminServer(ctx context.Context, db dbFlags, d delivery) (*server.Server, func(), error) {
+	cfg := serveConfig{addr: os.Getenv("CREWID_ADDR"), publicURL: d.publicURL, smtpURL: d.smtpURL, smsURL: d.smsURL}
+	if cfg.addr == "" {
+		cfg.addr = "127.0.0.1:8080"
+	}
+	if problems := checkDeliveryURLs(cfg); len(problems) > 0 {
+		return nil, nil, usageError(strings.Join(problems, "; "))
+	}
+	email, text, err := messageSenders(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	publicURL := os.Getenv("CREWID_PUBLIC_URL")
-	if publicURL == "" {
-		addr := os.Getenv("CREWID_ADDR")
-		if addr == "" {
-			addr = "127.0.0.1:8080"
-		}
-		publicURL = defaultPublicURL(addr)
+	if cfg.publicURL == "" {
+		cfg.publicURL = defaultPublicURL(cfg.addr)
+	}
+	st, _, err := db.open(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 	environment := os.Getenv("CREWID_ENVIRONMENT")
 	if environment == "" {
@@ -39,9 +70,11 @@ func newAdminServer(ctx context.Context, db dbFlags) (*server.Server, func(), er
 	}
 	srv := server.New(server.Config{
 		Store:       st,
-		PublicURL:   publicURL,
+		PublicURL:   cfg.publicURL,
 		Environment: environment,
-		LocalOutbox: os.Getenv("CREWID_SMTP_URL") == "" && os.Getenv("CREWID_SMS_URL") == "",
+		LocalOutbox: email == nil && text == nil,
+		Email:       email,
+		SMS:         text,
 	})
 	return srv, func() { st.Close() }, nil
 }
@@ -72,6 +105,7 @@ func tenantCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	email := fs.String("admin-email", "", "the administrator's email (required)")
 	adminName := fs.String("admin-name", "", "the administrator's name (default: the login)")
 	password := fs.String("admin-password", "", "the administrator's password; without it an invitation is sent")
+	deliveryFlags := addDeliveryFlags(fs)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -81,7 +115,7 @@ func tenantCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *adminName == "" {
 		*adminName = *login
 	}
-	srv, closeDB, err := newAdminServer(ctx, db)
+	srv, closeDB, err := newAdminServer(ctx, db, deliveryFlags())
 	if err != nil {
 		return err
 	}
@@ -90,7 +124,35 @@ func tenantCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	return json.NewEncoder(stdout).Encode(map[string]int64{"tenantId": tenant.ID, "userId": admin.UserID})
+	if err := json.NewEncoder(stdout).Encode(map[string]int64{"tenantId": tenant.ID, "userId": admin.UserID}); err != nil {
+		return err
+	}
+	if *password == "" {
+		noteLocalInvitation(ctx, srv.Config.Store, admin, stderr)
+	}
+	return nil
+}
+
+// invitationLink finds the link of an invitation in its message.
+var invitationLink = regexp.MustCompile(`\S+` + regexp.QuoteMeta(invite.AcceptPath+"?token=") + `\S+`)
+
+// noteLocalInvitation tells the operator the link of admin's invitation
+// when it went to the local outbox: nothing sends it from there, and only
+// the new tenant's administrators, so far only admin, could read it in the
+// console. A queued invitation is the servers' to send, and needs no note.
+func noteLocalInvitation(ctx context.Context, st store.Store, admin crewid.Person, stderr io.Writer) {
+	msgs, err := st.Messages(ctx, admin.TenantID, store.MessageQuery{Recipient: admin.Email, Status: crewid.MessageLocal, Limit: 10})
+	if err != nil {
+		fmt.Fprintf(stderr, "crewid: the invitation to %s is in the local outbox, but reading its link failed: %v\n", admin.Email, err)
+		return
+	}
+	for _, m := range msgs {
+		if link := invitationLink.FindString(m.Body); link != "" {
+			fmt.Fprintf(stderr, "crewid: no mail provider is configured (--smtp), so the invitation to %s was not sent.\n"+
+				"Pass this link on to them to create their account (it works once):\n  %s\n", admin.Email, link)
+			return
+		}
+	}
 }
 
 func appCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -109,7 +171,7 @@ func appCreate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	srv, closeDB, err := newAdminServer(ctx, db)
+	srv, closeDB, err := newAdminServer(ctx, db, deliveryFromEnv())
 	if err != nil {
 		return err
 	}
@@ -156,7 +218,7 @@ func personSetEmail(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	srv, closeDB, err := newAdminServer(ctx, db)
+	srv, closeDB, err := newAdminServer(ctx, db, deliveryFromEnv())
 	if err != nil {
 		return err
 	}
@@ -237,6 +299,7 @@ crewid created a demo company (shown only this once; keep what you need):
 
   tenant id        %d
   administrator    login %q, password %q (user id %d)
+  web console      %s/ (sign in there with that login and password)
   application      appKey %s
                    clientId %s
                    clientSecret %s
@@ -248,7 +311,7 @@ First API call:
   curl -s -H "Authorization: Bearer $TOKEN" -H "ST-App-Key: %s" \
       %s/settings/v2/tenant/%d/employees
 
-`, tenant.ID, admin.Account.Login, password, admin.UserID, app.AppKey, app.ClientID, secret,
+`, tenant.ID, admin.Account.Login, password, admin.UserID, base, app.AppKey, app.ClientID, secret,
 		base, app.ClientID, secret, app.AppKey, base, tenant.ID)
 	return nil
 }

@@ -4,6 +4,7 @@ package main
 // processes of the real binary.
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"crewid"
+	"crewid/store"
+	"crewid/store/sqlite"
 )
 
 // employee is the part of a Settings API employee these tests look at.
@@ -50,6 +55,9 @@ func TestTenantCreate(t *testing.T) {
 	}
 	var withPassword created
 	decodeStrict(t, "tenant create", res.stdout, &withPassword)
+	if strings.Contains(res.stderr, "invitation") {
+		t.Errorf("tenant create with a password spoke of an invitation:\n%s", res.stderr)
+	}
 
 	// Without: an invitation.
 	res = mustCLI(t, dir, nil, "tenant", "create", "--database", db,
@@ -63,11 +71,18 @@ func TestTenantCreate(t *testing.T) {
 	if invited.TenantID == withPassword.TenantID || invited.UserID == withPassword.UserID {
 		t.Fatalf("two tenant creates gave %+v and %+v", withPassword, invited)
 	}
+	// With no mail provider the invitation stays in the new company's
+	// local outbox, which only the invitee could read: its link is on
+	// stderr for the operator to pass on.
+	addr := freeAddr(t)
+	link := invitationLinkRE.FindStringSubmatch(res.stderr)
+	if link == nil || !strings.Contains(res.stderr, "dana@ortiz-plumbing.example") || !strings.HasPrefix(link[0], "http://127.0.0.1:8080/") {
+		t.Fatalf("tenant create without a password and without --smtp: no invitation link on stderr:\n%s", res.stderr)
+	}
 
 	appA := appCreateCmd(t, dir, db, withPassword.TenantID)
 	appB := appCreateCmd(t, dir, db, invited.TenantID)
 
-	addr := freeAddr(t)
 	n := start(t, "serve", dir, addr, nil, "serve", "--database", db, "--addr", addr)
 	if strings.Contains(n.stdout.String(), "demo") {
 		t.Errorf("serve on a database with tenants printed a demo company:\n%s", n.stdout.String())
@@ -103,9 +118,98 @@ func TestTenantCreate(t *testing.T) {
 	// Each application sees its own tenant only.
 	mustAPI(t, 404, "GET", fmt.Sprintf("%s/settings/v2/tenant/%d/employees/%d", n.base, invited.TenantID, invited.UserID), tokA, appA.AppKey, nil)
 
+	// The printed link is the invitation's: the administrator accepts it.
+	mustAPI(t, 200, "POST", n.base+"/auth/invitations/accept", "", "",
+		map[string]string{"token": link[1], "login": "dortiz", "password": "Drain-Snake-2026"})
+	if got := getEmployee(t, n.base, invited.TenantID, invited.UserID, tokB, appB.AppKey); got.AccountStatus != "Accepted" {
+		t.Errorf("invited administrator after accepting the printed link: accountStatus %q, want Accepted", got.AccountStatus)
+	}
+
 	if code := n.stop(); code != 0 {
 		t.Errorf("serve exit code after SIGTERM = %d, want 0\nstderr:\n%s", code, n.stderr.String())
 	}
+}
+
+var invitationLinkRE = regexp.MustCompile(`\S+/invitations/accept\?token=([A-Za-z0-9_-]+)`)
+
+// tenant create takes the delivery flags of serve: the invitation's link
+// starts with --public-url, and with a mail provider it is queued for the
+// servers to send, stdout keeping its exact JSON and stderr its peace.
+func TestTenantCreateInvitationDelivery(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "crewid.db")
+
+	res := mustCLI(t, dir, nil, "tenant", "create", "--database", db, "--name", "Acme", "--admin-login", "acme",
+		"--admin-email", "ann@acme.example", "--public-url", "https://id.acme.example")
+	if !tenantCreatedJSON.MatchString(res.stdout) {
+		t.Fatalf("tenant create printed %q", res.stdout)
+	}
+	if link := invitationLinkRE.FindString(res.stderr); !strings.HasPrefix(link, "https://id.acme.example/invitations/accept?token=") {
+		t.Errorf("with --public-url: link %q in\n%s", link, res.stderr)
+	}
+	res = mustCLI(t, dir, []string{"CREWID_PUBLIC_URL=https://env.acme.example"}, "tenant", "create", "--database", db, "--name", "Acme Env",
+		"--admin-login", "acme.env", "--admin-email", "eve@acme.example")
+	if link := invitationLinkRE.FindString(res.stderr); !strings.HasPrefix(link, "https://env.acme.example/invitations/accept?token=") {
+		t.Errorf("with CREWID_PUBLIC_URL: link %q in\n%s", link, res.stderr)
+	}
+
+	for i, c := range []struct {
+		name string
+		env  []string
+		args []string
+	}{
+		{"--smtp", nil, []string{"--smtp", "smtp://crewid:secret@mail.acme.example:587"}},
+		{"CREWID_SMTP_URL", []string{"CREWID_SMTP_URL=smtp://crewid:secret@mail.acme.example:587"}, nil},
+	} {
+		email := fmt.Sprintf("mail%d@acme.example", i)
+		res := mustCLI(t, dir, c.env, append([]string{"tenant", "create", "--database", db, "--name", "Acme " + c.name,
+			"--admin-login", fmt.Sprintf("acme.mail%d", i), "--admin-email", email}, c.args...)...)
+		if !tenantCreatedJSON.MatchString(res.stdout) {
+			t.Fatalf("with %s: stdout %q", c.name, res.stdout)
+		}
+		if res.stderr != "" {
+			t.Errorf("with %s the invitation is sent by the servers, yet stderr says:\n%s", c.name, res.stderr)
+		}
+		var ten created
+		decodeStrict(t, "tenant create", res.stdout, &ten)
+		if got := outboxStatus(t, filepath.Join(dir, "crewid.db"), ten.TenantID, email); got != crewid.MessagePending {
+			t.Errorf("with %s: the invitation's status is %q, want pending (queued for the mail provider)", c.name, got)
+		}
+	}
+
+	// An SMS provider alone does not send email: the link is printed.
+	res = mustCLI(t, dir, nil, "tenant", "create", "--database", db, "--name", "Acme SMS", "--admin-login", "acme.sms",
+		"--admin-email", "sam@acme.example", "--sms", "https://AC1:token@sms.acme.example?from=%2B15550001111")
+	if invitationLinkRE.FindString(res.stderr) == "" {
+		t.Errorf("with only --sms: no link on stderr:\n%s", res.stderr)
+	}
+
+	for _, c := range []struct{ flag, value string }{
+		{"--public-url", "ftp://id.acme.example"}, {"--smtp", "http://mail.acme.example"}, {"--sms", "twilio"},
+	} {
+		res := cli(t, dir, nil, "tenant", "create", "--database", db, "--name", "Acme Bad", "--admin-login", "acme.bad",
+			"--admin-email", "bad@acme.example", c.flag, c.value)
+		if res.code != 2 || !strings.Contains(res.stderr, c.flag) || res.stdout != "" {
+			t.Errorf("tenant create %s %s: want exit 2 naming the flag\n%s", c.flag, c.value, res)
+		}
+	}
+}
+
+// outboxStatus is the status of the newest message to recipient in the
+// tenant's outbox of the SQLite database at path.
+func outboxStatus(t *testing.T, path string, tenantID int64, recipient string) string {
+	t.Helper()
+	st, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	msgs, err := st.Messages(context.Background(), tenantID, store.MessageQuery{Recipient: recipient, Limit: 1})
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("messages to %s: %v (%d)", recipient, err, len(msgs))
+	}
+	return msgs[0].Status
 }
 
 func TestTenantCreateRefusals(t *testing.T) {
@@ -348,10 +452,16 @@ func TestMigrateSQLite(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "nested", "data", "crewid.db")
-	for i := range 2 {
-		res := mustCLI(t, dir, nil, "migrate", "--database", "sqlite:"+path)
-		if !strings.Contains(res.stdout, "up to date") {
-			t.Errorf("migrate run %d printed %q", i+1, res.stdout)
+	files, err := filepath.Glob(filepath.Join("..", "..", "store", "sqlite", "migrations", "*.sql"))
+	if err != nil || len(files) < 2 {
+		t.Fatalf("SQLite migrations: %v (%d found)", err, len(files))
+	}
+	for i, want := range []string{
+		fmt.Sprintf("Applied %d migrations; the database schema is up to date.\n", len(files)),
+		"No migration to apply; the database schema is up to date.\n",
+	} {
+		if res := mustCLI(t, dir, nil, "migrate", "--database", "sqlite:"+path); res.stdout != want {
+			t.Errorf("migrate run %d printed %q, want %q", i+1, res.stdout, want)
 		}
 	}
 	if _, err := os.Stat(path); err != nil {
@@ -393,10 +503,12 @@ func TestMigratePostgres(t *testing.T) {
 	dir := t.TempDir()
 
 	db := pgDatabase(t)
-	for i := range 2 {
-		res := mustCLI(t, dir, nil, "migrate", "--database", db)
-		if !strings.Contains(res.stdout, "up to date") {
-			t.Errorf("migrate run %d printed %q", i+1, res.stdout)
+	for i, want := range []string{
+		fmt.Sprintf("Applied %d migrations; the database schema is up to date.\n", want),
+		"No migration to apply; the database schema is up to date.\n",
+	} {
+		if res := mustCLI(t, dir, nil, "migrate", "--database", db); res.stdout != want {
+			t.Errorf("migrate run %d printed %q, want %q", i+1, res.stdout, want)
 		}
 	}
 	if got := pgQueryInt(t, db, "SELECT COUNT(*) FROM schema_migrations"); got != want {

@@ -29,22 +29,8 @@ const historyUsage = `Usage:
 // the details are on stdout.
 var errHistoryBroken = errors.New("the history chain does not verify")
 
-// historyCommand runs "crewid history verify|prune".
-func historyCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "verify":
-			return historyVerify(ctx, args[1:], stdout, stderr)
-		case "prune":
-			return historyPrune(ctx, args[1:], stdout, stderr)
-		case "-h", "--help", "help":
-			fmt.Fprint(stdout, historyUsage)
-			return nil
-		}
-	}
-	fmt.Fprint(stderr, historyUsage)
-	return usageError("unknown command: history " + strings.Join(args, " "))
-}
+// historyGroup is "crewid history verify|prune".
+var historyGroup = group{"history", historyUsage, map[string]subcommand{"verify": historyVerify, "prune": historyPrune}}
 
 // tenantFlag parses --tenant.
 func tenantFlag(v string) (int64, error) { return parseID("--tenant", "a tenant id", v) }

@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -49,6 +50,7 @@ Usage:
   crewid [serve] [flags]     run the server (default)
   crewid migrate [flags]     bring the database schema up to date
   crewid tenant create --name NAME --admin-login LOGIN --admin-email EMAIL [--admin-password P]
+                       [--public-url URL] [--smtp URL] [--sms URL]
   crewid app create --tenant N --name NAME [--scopes a,b]
   crewid person set-email --tenant N --id N --email EMAIL   change a person's email (operators only)
   crewid history verify --tenant N      check the tenant's history hash chain
@@ -56,6 +58,73 @@ Usage:
 
 Run "crewid COMMAND -h" for the flags of a command.
 `
+
+const tenantUsage = `Usage:
+  crewid tenant create --name NAME --admin-login LOGIN --admin-email EMAIL [flags]
+      Create a company and its first administrator, and print
+      {"tenantId":N,"userId":N}. With --admin-password the account is ready
+      (the operator chose the password); without it the administrator is
+      invited by email. With no --smtp the invitation stays in the local
+      outbox, and its link is printed on stderr to pass on.
+
+Run "crewid tenant create -h" for its flags.
+`
+
+const appUsage = `Usage:
+  crewid app create --tenant N --name NAME [--scopes a,b] [--database URL]
+      Register an API application for a company, and print
+      {"appId":N,"appKey":"…","clientId":"…","clientSecret":"…"}; the
+      client secret is shown only this once. Every scope unless --scopes
+      says otherwise.
+`
+
+const personUsage = `Usage:
+  crewid person set-email --tenant N --id N --email EMAIL [--database URL]
+      Change a person's email address: a platform operator's change, which
+      a company's administrators cannot make. The change is recorded in the
+      company's history.
+`
+
+// subcommand runs one subcommand with the arguments after its name.
+type subcommand func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+
+// group is a command made of subcommands, such as "tenant create".
+type group struct {
+	name  string
+	usage string
+	subs  map[string]subcommand
+}
+
+var (
+	tenantGroup = group{"tenant", tenantUsage, map[string]subcommand{"create": tenantCreate}}
+	appGroup    = group{"app", appUsage, map[string]subcommand{"create": appCreate}}
+	personGroup = group{"person", personUsage, map[string]subcommand{"set-email": personSetEmail}}
+)
+
+// run runs the subcommand named by args[0]. Asked for help, the group
+// prints its usage on stdout; without a subcommand, or with one it does not
+// know, on stderr, as a mistake.
+func (g group) run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, g.usage)
+		names := make([]string, 0, len(g.subs))
+		for name := range g.subs {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		return usageError(g.name + " needs a subcommand: " + strings.Join(names, ", "))
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, g.usage)
+		return nil
+	}
+	if sub, ok := g.subs[args[0]]; ok {
+		return sub(ctx, args[1:], stdout, stderr)
+	}
+	fmt.Fprint(stderr, g.usage)
+	return usageError("unknown command: " + g.name + " " + strings.Join(args, " "))
+}
 
 // isServe reports whether the command line runs the server, the default
 // command.
@@ -75,19 +144,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "migrate":
 		return migrate(ctx, args[1:], stdout, stderr)
 	case "tenant":
-		if len(args) > 1 && args[1] == "create" {
-			return tenantCreate(ctx, args[2:], stdout, stderr)
-		}
+		return tenantGroup.run(ctx, args[1:], stdout, stderr)
 	case "app":
-		if len(args) > 1 && args[1] == "create" {
-			return appCreate(ctx, args[2:], stdout, stderr)
-		}
+		return appGroup.run(ctx, args[1:], stdout, stderr)
 	case "person":
-		if len(args) > 1 && args[1] == "set-email" {
-			return personSetEmail(ctx, args[2:], stdout, stderr)
-		}
+		return personGroup.run(ctx, args[1:], stdout, stderr)
 	case "history":
-		return historyCommand(ctx, args[1:], stdout, stderr)
+		return historyGroup.run(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -139,8 +139,16 @@ func TestRunExitCodes(t *testing.T) {
 		{[]string{"help"}, 0, ""},
 		{[]string{"-h"}, 0, ""},
 		{[]string{"migrate", "--help"}, 0, ""},
-		{[]string{"tenant"}, 2, "unknown command: tenant"},
+		{[]string{"tenant"}, 2, "tenant needs a subcommand: create"},
+		{[]string{"tenant", "--help"}, 0, ""},
+		{[]string{"tenant", "-h"}, 0, ""},
+		{[]string{"tenant", "delete"}, 2, "unknown command: tenant delete"},
+		{[]string{"app", "--help"}, 0, ""},
 		{[]string{"app", "delete"}, 2, "unknown command: app delete"},
+		{[]string{"person"}, 2, "person needs a subcommand: set-email"},
+		{[]string{"person", "help"}, 0, ""},
+		{[]string{"history"}, 2, "history needs a subcommand: prune, verify"},
+		{[]string{"history", "-h"}, 0, ""},
 		{[]string{"migrate", "--database", db, "now"}, 2, "unexpected argument: now"},
 		{[]string{"migrate", "--database"}, 2, "flag needs an argument"},
 		{[]string{"tenant", "create", "--database", db}, 2, "missing --name, --admin-login, --admin-email"},
@@ -162,6 +170,37 @@ func TestRunExitCodes(t *testing.T) {
 		}
 		if c.code == 0 && err != nil && !errors.Is(err, flag.ErrHelp) {
 			t.Errorf("run %q: %v", c.args, err)
+		}
+	}
+}
+
+// A command group shows its subcommands: asked for help, on stdout; run
+// bare or with a subcommand it does not know, on stderr as a mistake.
+func TestCommandGroupUsage(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		group, shows string
+	}{
+		{"tenant", "crewid tenant create --name NAME --admin-login LOGIN --admin-email EMAIL"},
+		{"app", "crewid app create --tenant N --name NAME"},
+		{"person", "crewid person set-email --tenant N --id N --email EMAIL"},
+		{"history", "crewid history verify --tenant N"},
+	} {
+		for _, help := range []string{"--help", "-h", "help"} {
+			var stdout, stderr bytes.Buffer
+			if err := run(ctx, []string{c.group, help}, &stdout, &stderr); err != nil {
+				t.Errorf("%s %s: %v", c.group, help, err)
+			}
+			if !strings.Contains(stdout.String(), c.shows) || stderr.Len() != 0 {
+				t.Errorf("%s %s: stdout %q, stderr %q; want the usage on stdout", c.group, help, stdout.String(), stderr.String())
+			}
+		}
+		for _, args := range [][]string{{c.group}, {c.group, "frobnicate"}} {
+			var stdout, stderr bytes.Buffer
+			err := run(ctx, args, &stdout, &stderr)
+			if err == nil || exitCode(err) != 2 || !strings.Contains(stderr.String(), c.shows) || stdout.Len() != 0 {
+				t.Errorf("%q: %v, stderr %q; want exit 2 and the usage on stderr", args, err, stderr.String())
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -115,21 +116,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, dbFlags, err
 	if cfg.environment != "production" && cfg.environment != "integration" {
 		problems = append(problems, "--environment must be production or integration")
 	}
-	if cfg.publicURL != "" {
-		if u, err := url.Parse(cfg.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			problems = append(problems, "--public-url must be an http(s) URL")
-		}
-	}
-	if cfg.smtpURL != "" {
-		if u, err := url.Parse(cfg.smtpURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
-			problems = append(problems, "--smtp must be smtp://user:pass@host:port")
-		}
-	}
-	if cfg.smsURL != "" {
-		if u, err := url.Parse(cfg.smsURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			problems = append(problems, "--sms must be an http(s) URL")
-		}
-	}
+	problems = append(problems, checkDeliveryURLs(cfg)...)
 	var err error
 	if cfg.signinRate, err = strconv.Atoi(*rate); err != nil || cfg.signinRate < 0 {
 		problems = append(problems, "--signin-rate must be a whole number, 0 or more")
@@ -172,6 +159,27 @@ func parseServeFlags(args []string, stderr io.Writer) (serveConfig, dbFlags, err
 		return cfg, db, usageError(strings.Join(problems, "; "))
 	}
 	return cfg, db, nil
+}
+
+// checkDeliveryURLs names the mistakes in --public-url, --smtp and --sms.
+func checkDeliveryURLs(cfg serveConfig) []string {
+	var problems []string
+	if cfg.publicURL != "" {
+		if u, err := url.Parse(cfg.publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, "--public-url must be an http(s) URL")
+		}
+	}
+	if cfg.smtpURL != "" {
+		if u, err := url.Parse(cfg.smtpURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			problems = append(problems, "--smtp must be smtp://user:pass@host:port")
+		}
+	}
+	if cfg.smsURL != "" {
+		if u, err := url.Parse(cfg.smsURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, "--sms must be an http(s) URL")
+		}
+	}
+	return problems
 }
 
 // serveGCPercent is the garbage collector's target while serving, unless
@@ -390,11 +398,41 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	st, _, err := db.open(ctx)
+	st, _, err := openDatabase(ctx, *db.database)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	fmt.Fprintln(stdout, "The database schema is up to date.")
+	// A database never migrated has no record of migrations yet: none
+	// applied.
+	before, _ := appliedMigrations(ctx, st)
+	if err := st.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	after, err := appliedMigrations(ctx, st)
+	switch n := after - before; {
+	case err != nil:
+		fmt.Fprintln(stdout, "The database schema is up to date.")
+	case n == 0:
+		fmt.Fprintln(stdout, "No migration to apply; the database schema is up to date.")
+	case n == 1:
+		fmt.Fprintln(stdout, "Applied 1 migration; the database schema is up to date.")
+	default:
+		fmt.Fprintf(stdout, "Applied %d migrations; the database schema is up to date.\n", n)
+	}
 	return nil
+}
+
+// appliedMigrations counts the migrations the database records as applied,
+// in the table the store keeps them in. The store does not report what its
+// Migrate applied, so migrate compares the count before and after; another
+// process migrating at the same time makes the difference include its work.
+func appliedMigrations(ctx context.Context, st store.Store) (int, error) {
+	db, ok := st.(interface{ SQL() *sql.DB })
+	if !ok {
+		return 0, errors.New("the store does not expose its database")
+	}
+	var n int
+	err := db.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations").Scan(&n)
+	return n, err
 }

@@ -7,6 +7,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,12 +40,14 @@ type demo struct {
 	tenantID, userID int64
 	login, password  string
 	app              credentials
+	console          string // the web console's address
 	walkThrough      string // the shell commands of "First API call"
 }
 
 var demoPatterns = map[string]*regexp.Regexp{
 	"tenant":       regexp.MustCompile(`(?m)^\s*tenant id\s+(\d+)$`),
 	"admin":        regexp.MustCompile(`(?m)^\s*administrator\s+login ("[^"]*"), password ("[^"]*") \(user id (\d+)\)$`),
+	"console":      regexp.MustCompile(`(?m)^\s*web console\s+(\S+) `),
 	"appKey":       regexp.MustCompile(`(?m)^\s*application\s+appKey (\S+)$`),
 	"clientId":     regexp.MustCompile(`(?m)^\s*clientId (\S+)$`),
 	"clientSecret": regexp.MustCompile(`(?m)^\s*clientSecret (\S+)$`),
@@ -79,6 +83,7 @@ func parseDemo(t *testing.T, out string) demo {
 		t.Fatal(err)
 	}
 	d.app = credentials{AppKey: find("appKey")[0], ClientID: find("clientId")[0], ClientSecret: find("clientSecret")[0]}
+	d.console = find("console")[0]
 	i := strings.Index(out, "TOKEN=$(")
 	if i < 0 {
 		t.Fatalf("no curl walk-through in the demo output:\n%s", out)
@@ -109,6 +114,20 @@ func TestServeFirstStartDemo(t *testing.T) {
 	} {
 		if !strings.Contains(d.walkThrough, want) {
 			t.Errorf("walk-through lacks %q:\n%s", want, d.walkThrough)
+		}
+	}
+
+	// The web console is named, and answers there with its sign-in page.
+	if d.console != n.base+"/" {
+		t.Errorf("web console printed as %q, want %q", d.console, n.base+"/")
+	}
+	if resp, err := http.Get(d.console); err != nil {
+		t.Errorf("GET %s: %v", d.console, err)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `id="signin-form"`) {
+			t.Errorf("GET %s: %d, not the sign-in page", d.console, resp.StatusCode)
 		}
 	}
 

@@ -43,14 +43,35 @@
     });
   }
 
+  // Buttons whose question depends on a choice: data-confirm-option names
+  // a select, and the chosen option's data-confirm holds the question.
+  // Options without one go without asking.
+  function watchConfirmOption(button) {
+    button.addEventListener("click", function (e) {
+      var select = document.getElementById(button.getAttribute("data-confirm-option"));
+      var option = select && select.options[select.selectedIndex];
+      var question = option && option.getAttribute("data-confirm");
+      if (question && !window.confirm(question)) { e.preventDefault(); }
+    });
+  }
+
+  // each runs fn once per element matching selector under root (key marks
+  // the elements done): content htmx settles again must not ask its
+  // questions twice.
+  function each(root, selector, key, fn) {
+    var list = root.querySelectorAll(selector);
+    for (var i = 0; i < list.length; i++) {
+      if (list[i][key]) { continue; }
+      list[i][key] = true;
+      fn(list[i]);
+    }
+  }
+
   function setUp(root) {
-    var i, list;
-    list = root.querySelectorAll("input[data-password]");
-    for (i = 0; i < list.length; i++) { watchPassword(list[i]); }
-    list = root.querySelectorAll("input[data-select-all]");
-    for (i = 0; i < list.length; i++) { watchSelectAll(list[i]); }
-    list = root.querySelectorAll("[data-confirm]");
-    for (i = 0; i < list.length; i++) { watchConfirm(list[i]); }
+    each(root, "input[data-password]", "crewidPassword", watchPassword);
+    each(root, "input[data-select-all]", "crewidSelectAll", watchSelectAll);
+    each(root, "button[data-confirm]", "crewidConfirm", watchConfirm);
+    each(root, "button[data-confirm-option]", "crewidConfirmOption", watchConfirmOption);
   }
   document.addEventListener("DOMContentLoaded", function () { setUp(document); });
   document.addEventListener("htmx:afterSettle", function (e) { setUp(e.target); });
