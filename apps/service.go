@@ -70,11 +70,13 @@ type Service struct {
 	revocations *revocationList
 }
 
+// now is to the microsecond, as the store keeps times: what a change
+// answers is what a read shows afterwards.
 func (s *Service) now() time.Time {
 	if s.Now != nil {
-		return s.Now()
+		return s.Now().Truncate(time.Microsecond)
 	}
-	return time.Now()
+	return time.Now().Truncate(time.Microsecond)
 }
 
 func (s *Service) tokenTTL() time.Duration {

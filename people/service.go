@@ -541,13 +541,18 @@ func normalize(problems crewid.Problems, p *crewid.Person) {
 	if len(p.RoleIDs) > maxItems {
 		problems.Add("roleIds", "Too many roles.")
 	}
+	// A permission named twice with the same value counts once; granted
+	// and denied at once is a contradiction, refused rather than guessed.
 	seen := map[int64]bool{}
 	overrides := p.Overrides[:0:0]
-	for i := len(p.Overrides) - 1; i >= 0; i-- { // the last value given for an id wins
-		o := p.Overrides[i]
-		if !seen[o.PermissionID] {
-			seen[o.PermissionID] = true
+	for _, o := range p.Overrides {
+		granted, dup := seen[o.PermissionID]
+		switch {
+		case !dup:
+			seen[o.PermissionID] = o.Granted
 			overrides = append(overrides, o)
+		case granted != o.Granted:
+			problems.Add("permissions", "Permission "+itoa(o.PermissionID)+" is both granted and denied.")
 		}
 	}
 	slices.SortFunc(overrides, func(a, b crewid.PermissionOverride) int { return int(a.PermissionID - b.PermissionID) })

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -287,6 +288,18 @@ func (s *Service) checkURL(ctx context.Context, p crewid.Problems, raw string) s
 	}
 	if u.Hostname() == "" {
 		p.Add("url", "The URL needs a host.")
+		return ""
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			p.Add("url", "The port must be a number from 1 to 65535.")
+			return ""
+		}
+	}
+	if u.User != nil {
+		// It would be shown in every listing and in history; deliveries
+		// are signed, so the receiver can tell crewid without it.
+		p.Add("url", "The URL cannot carry a user name or password; check the Crewid-Signature header instead.")
 		return ""
 	}
 	if u.Fragment != "" || strings.Contains(raw, "#") {

@@ -94,6 +94,10 @@ func TestCheckURL(t *testing.T) {
 		{"https:///path", "", false},
 		{"https://hooks.example.com/#frag", "", false},
 		{"mailto:ops@example.com", "", false},
+		{"https://hooks.example.com:99999/x", "", false},
+		{"https://hooks.example.com:0/x", "", false},
+		{"https://user:pass@hooks.example.com/x", "", false},
+		{"https://token@hooks.example.com/x", "", false},
 		{"https://hooks.example.com/\x00", "", false},
 		{"https://hooks.example.com/" + strings.Repeat("a", 2100), "", false},
 	} {

@@ -299,7 +299,15 @@ func TestNoOneGivesMoreThanTheyHold(t *testing.T) {
 		powerful := w.mustID(t, "POST", w.sp("/apps"), map[string]any{"name": fmt.Sprintf("Admin tool %d", w.unique()), "scopes": []string{"people.read", "roles"}})
 		w.expect(t, connector, 403, "POST", w.sp("/apps/%d/secrets", powerful), nil)
 		w.expect(t, connector, 403, "PATCH", w.sp("/apps/%d", readerApp), map[string]any{"scopes": []string{"people.read", "apps"}})
-		w.expect(t, connector, 200, "PATCH", w.sp("/apps/%d", readerApp), map[string]any{"scopes": []string{"people.read", "settings.read"}})
+		patched := w.expect(t, connector, 200, "PATCH", w.sp("/apps/%d", readerApp), map[string]any{"scopes": []string{"people.read", "settings.read"}})
+		var answered, read struct {
+			ModifiedOn string `json:"modifiedOn"`
+		}
+		_ = json.Unmarshal(patched, &answered)
+		_ = json.Unmarshal(w.must(t, 200, "GET", w.sp("/apps/%d", readerApp), nil), &read)
+		if answered.ModifiedOn == "" || answered.ModifiedOn != read.ModifiedOn {
+			t.Errorf("modifiedOn answered %q, read back %q", answered.ModifiedOn, read.ModifiedOn)
+		}
 		w.must(t, 400, "POST", w.sp("/apps"), map[string]any{"name": fmt.Sprintf("No scopes %d", w.unique()), "scopes": []string{}})
 
 		// A permission alone opens its setting; Admin Access opens them all.

@@ -1302,3 +1302,18 @@ func TestRoleProblemsNameTheFieldSent(t *testing.T) {
 		}
 	})
 }
+
+// A permission both granted and denied in one request is refused; named
+// twice with the same value it counts once.
+func TestContradictoryOverridesRefused(t *testing.T) {
+	each(t, func(t *testing.T, h *h) {
+		id := h.newEmployee(t, "Otto Override")
+		raw := h.must(t, 400, "PATCH", h.sp("/employees/%d", id), map[string]any{"permissions": []map[string]any{
+			{"id": 402, "value": "true"}, {"id": 402, "value": "false"}}})
+		if !strings.Contains(string(raw), "both granted and denied") {
+			t.Errorf("contradiction: %s", raw)
+		}
+		h.must(t, 200, "PATCH", h.sp("/employees/%d", id), map[string]any{"permissions": []map[string]any{
+			{"id": 402, "value": "true"}, {"id": 402, "value": "true"}}})
+	})
+}
