@@ -7,6 +7,7 @@ package people
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -310,6 +311,11 @@ func (s *Service) UpdateTx(ctx context.Context, tx store.Tx, actor crewid.Actor,
 		if err := CheckLoginLeadsOnlyHere(ctx, tx, after); err != nil {
 			return crewid.Person{}, err
 		}
+	}
+	if reflect.DeepEqual(after, before) {
+		// Nothing changed (a form sent back as it was): no write, no
+		// event, and modifiedOn stays, so exports do not send it again.
+		return before, nil
 	}
 	after.ModifiedOn = now
 	if err := tx.UpdatePerson(ctx, &after); err != nil {

@@ -1317,3 +1317,32 @@ func TestContradictoryOverridesRefused(t *testing.T) {
 			{"id": 402, "value": "true"}, {"id": 402, "value": "true"}}})
 	})
 }
+
+// An edit that changes nothing writes nothing: no history event, and
+// modifiedOn (hence the export position) stays.
+func TestEditChangingNothingIsNotAChange(t *testing.T) {
+	each(t, func(t *testing.T, h *h) {
+		id := h.newEmployee(t, "Norma Nochange")
+		before := h.raw(t, h.sp("/employees/%d", id))
+		events := func() int {
+			var page struct {
+				Data []any `json:"data"`
+			}
+			if err := json.Unmarshal(h.must(t, 200, "GET", h.sp("/history?recordType=Employee&recordId=%d&pageSize=200", id), nil), &page); err != nil {
+				t.Fatal(err)
+			}
+			return len(page.Data)
+		}
+		n := events()
+		h.must(t, 200, "PATCH", h.sp("/employees/%d", id), map[string]any{"name": before["name"], "positions": before["positions"]})
+		h.must(t, 200, "PATCH", h.sp("/employees/%d", id), map[string]any{})
+		after := h.raw(t, h.sp("/employees/%d", id))
+		if after["modifiedOn"] != before["modifiedOn"] || events() != n {
+			t.Errorf("an edit that changed nothing: modifiedOn %v → %v, events %d → %d", before["modifiedOn"], after["modifiedOn"], n, events())
+		}
+		h.must(t, 200, "PATCH", h.sp("/employees/%d", id), map[string]any{"name": "Norma Changed"})
+		if events() != n+1 {
+			t.Errorf("a real edit recorded %d events, want 1", events()-n)
+		}
+	})
+}
