@@ -5,16 +5,17 @@
 //	crewid-signin-bench --database sqlite:PATH|postgres://… --crewid ./crewid
 //	                    [--people 200] [--tenants 1] [--clients 8,64] [--duration 20s] [--warmup 3s]
 //
-// It first times argon2id with the parameters crewid hashes with: one hash
-// alone (the ceiling is cores ÷ that time) and as many at once as there are
-// cores. It then creates --tenants tenants with --people employees spread
-// over them, whose accounts are ready to sign in (through the store, all
-// with one password), starts
-// `crewid serve` on the database as a child process (--crewid; or uses a
-// running server, --url with --pid for its memory), and drives sign-ins
-// with each number of concurrent clients over keep-alive connections.
-// Each run reports requests, errors, sign-ins a second and their share of
-// the ceiling, latency percentiles and the server's peak resident memory.
+// It creates --tenants tenants with --people employees spread over them,
+// whose accounts are ready to sign in (through the store, all with one
+// password), starts `crewid serve` on the database as a child process
+// (--crewid; or uses a running server, --url with --pid for its memory),
+// and drives sign-ins with each number of concurrent clients over
+// keep-alive connections. Between each run's warm-up and its measured load
+// it times argon2id with the parameters crewid hashes with: one hash alone
+// (the run's ceiling is cores ÷ that time) and as many at once as there are
+// cores. Each run reports its ceiling, requests, errors, sign-ins a second
+// and their share of the ceiling, latency percentiles and the server's
+// peak resident memory.
 //
 // Like `crewid serve`, it runs with GODEBUG=madvdontneed=0 (package
 // lazyfree) unless GODEBUG sets madvdontneed, so that the ceiling is timed
