@@ -341,12 +341,24 @@ func cleanFilter(p crewid.Problems, events []string) []string {
 			p.Add("events", fmt.Sprintf("%q is not an event type: use Record.Event (e.g. Technician.Created), Record.* or *.", truncate(e, 60)))
 			continue
 		}
+		if record, _, _ := strings.Cut(e, "."); !slices.Contains(EventRecords, record) {
+			p.Add("events", fmt.Sprintf("%q names no kind of event crewid records; event types begin with one of %s.", truncate(e, 60), strings.Join(EventRecords, ", ")))
+			continue
+		}
 		if !slices.Contains(out, e) {
 			out = append(out, e)
 		}
 	}
 	slices.Sort(out)
 	return out
+}
+
+// EventRecords are the first parts of the event types crewid records
+// ("Technician" of "Technician.Created"): a filter naming anything else
+// (a typo, another casing) would never match, so it is refused.
+var EventRecords = []string{
+	"App", "BusinessUnit", "CustomFieldType", "Employee", "History", "Invitation", "Permission",
+	"SingleSignOn", "TagType", "Team", "Technician", "Tenant", "UserRole", "Webhook", "Zone",
 }
 
 // validFilterItem reports whether s is "Record.Event" or "Record.*", each

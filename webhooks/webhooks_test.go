@@ -135,6 +135,10 @@ func TestCleanFilter(t *testing.T) {
 		{[]string{".Created"}, nil, false},
 		{[]string{"1Tech.Created"}, nil, false},
 		{[]string{"Technician."}, nil, false},
+		{[]string{"Bogus.Thing"}, nil, false},
+		{[]string{"employee.created"}, nil, false},
+		{[]string{"Nope.*"}, nil, false},
+		{[]string{"Permission.Denied", "Invitation.*", "History.Pruned"}, []string{"History.Pruned", "Invitation.*", "Permission.Denied"}, true},
 	} {
 		p := crewid.Problems{}
 		got := cleanFilter(p, tc.in)

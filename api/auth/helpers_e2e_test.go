@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,7 @@ import (
 	"crewid/server"
 	"crewid/server/servertest"
 	"crewid/store"
+	"crewid/webhooks"
 )
 
 func TestMain(m *testing.M) {
@@ -141,6 +143,10 @@ func (w *world) checkHistory() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, e := range events {
+		// A webhook may subscribe to every kind of event recorded.
+		if record, _, _ := strings.Cut(e.Type, "."); !slices.Contains(webhooks.EventRecords, record) {
+			t.Errorf("event type %q begins with %q, which webhooks.EventRecords lacks", e.Type, record)
+		}
 		doc := string(e.Before) + string(e.After) + e.Actor.Name + e.Actor.UserAgent
 		for _, s := range w.secrets {
 			if strings.Contains(doc, s) {

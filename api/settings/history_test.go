@@ -26,6 +26,7 @@ import (
 	"crewid/history"
 	"crewid/server/servertest"
 	"crewid/store"
+	"crewid/webhooks"
 )
 
 // histEnv is a running server and its tenant's application.
@@ -717,6 +718,10 @@ func TestHistoryEveryMutatingRoute(t *testing.T) {
 					}
 					for _, e := range events {
 						gotTypes = append(gotTypes, e.EventType)
+						// A webhook may subscribe to every kind of event.
+						if record, _, _ := strings.Cut(e.EventType, "."); !slices.Contains(webhooks.EventRecords, record) {
+							t.Errorf("event type %q begins with %q, which webhooks.EventRecords lacks", e.EventType, record)
+						}
 					}
 					if !slices.Equal(gotTypes, wantTypes) {
 						t.Fatalf("events recorded: %q, want exactly %q", gotTypes, wantTypes)
