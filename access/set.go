@@ -98,6 +98,29 @@ func (s Set) Minus(t Set) Set {
 	return s
 }
 
+// administrative are the permissions over crewid itself: its settings,
+// its people and their accounts, its integrations. Whoever holds one can
+// change who may do what; the field sections only do the trade's work.
+var administrative = func() Set {
+	var s Set
+	for _, p := range catalog {
+		switch p.Section {
+		case SectionSettings, SectionPeople, SectionIntegrations:
+			s.Add(p.ID)
+		}
+	}
+	return s
+}()
+
+// Administrative returns the permissions of s over crewid itself (the
+// Settings, People and Integrations sections).
+func (s Set) Administrative() Set {
+	for w := range s.bits {
+		s.bits[w] &= administrative.bits[w]
+	}
+	return s
+}
+
 // Empty reports whether s holds nothing.
 func (s Set) Empty() bool { return s == Set{} }
 

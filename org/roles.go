@@ -31,6 +31,9 @@ var roles = record[crewid.Role]{
 		if err := access.CanDelete(r, inUse); err != nil {
 			return err
 		}
+		if err := checkHoldsRole(ctx, &r); err != nil {
+			return err
+		}
 		return tx.DeleteRole(ctx, tenantID, id)
 	},
 	id: func(r *crewid.Role) int64 { return r.ID },
@@ -51,6 +54,9 @@ var roles = record[crewid.Role]{
 		if before != nil {
 			was = access.RoleSet(*before)
 		}
+		if err := checkHoldsRole(ctx, before); err != nil {
+			return err
+		}
 		if holder, ok := access.Holder(ctx); ok {
 			if err := access.CheckGrant(holder, was, access.RoleSet(*r)); err != nil {
 				return err
@@ -67,6 +73,31 @@ var roles = record[crewid.Role]{
 		}
 		return nil
 	},
+}
+
+// checkHoldsRole stops a person from renaming, editing or deleting a role
+// that carries a permission they do not hold (Admin Access holders may
+// change any role): a role beyond them is not theirs to reshape. r is nil
+// for a new role.
+func checkHoldsRole(ctx context.Context, r *crewid.Role) error {
+	holder, ok := access.Holder(ctx)
+	if !ok || r == nil || holder.Has(access.PermAdminAccess) {
+		return nil
+	}
+	beyond := access.RoleSet(*r).Minus(holder)
+	if r.BuiltIn == access.KeyAdministrator {
+		beyond.Add(access.PermAdminAccess)
+	}
+	if beyond.Empty() {
+		return nil
+	}
+	names := make([]string, 0, beyond.Len())
+	for _, id := range beyond.IDs() {
+		p, _ := access.PermissionByID(id)
+		names = append(names, fmt.Sprintf("%q", p.Name))
+	}
+	return crewid.Errorf(crewid.Forbidden, "The role %q carries permissions you do not hold (%s); only someone who holds them can change it.",
+		r.Name, strings.Join(names, ", "))
 }
 
 // checkHoldersKind refuses to narrow a role's employee type while people
@@ -90,8 +121,9 @@ func checkHoldersKind(ctx context.Context, tx store.Tx, tenantID int64, before, 
 	}
 	p := held.Items[0]
 	return crewid.ConflictError(access.FieldEmployeeType, fmt.Sprintf(
-		"%s (id %d) is a %s and holds this role: take it from every %s first, or keep the role for %s.",
-		p.Name, p.ID, strings.ToLower(string(other)), strings.ToLower(string(other)), crewid.EmployeeTypeAll))
+		"%s (id %d) is %s and holds this role: take it from every %s first, or leave its employee type as it is.",
+		p.Name, p.ID, map[crewid.Kind]string{crewid.KindEmployee: "an employee", crewid.KindTechnician: "a technician"}[other],
+		strings.ToLower(string(other))))
 }
 
 func cloneRole(r crewid.Role) crewid.Role {

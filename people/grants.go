@@ -11,11 +11,15 @@ import (
 )
 
 // CheckMayManage stops a person from changing the profile or account of
-// someone who holds a permission they lack (Admin Access holders may change
-// anyone): otherwise a password, a login or a mobile number for reset codes
-// set by them would hand them that someone's power. Everyone may manage
-// themselves; changes without a person behind them (applications, the
-// operator) are not limited here. The error is Forbidden.
+// someone who holds an administrative permission (one over crewid's
+// settings, people or integrations) they lack; Admin Access holders may
+// change anyone. Otherwise a password, a login or a mobile number for reset
+// codes set by them would hand them that someone's power over crewid.
+// The trade's permissions (dispatch, pricing, …) do not count: managing
+// the logins of technicians who hold them is what the People permissions
+// are for. Everyone may manage themselves; changes without a person behind
+// them (applications, the operator) are not limited here. The error is
+// Forbidden.
 func CheckMayManage(ctx context.Context, tx store.Reader, target crewid.Person) error {
 	holder, ok := access.Holder(ctx)
 	if !ok || holder.Has(access.PermAdminAccess) {
@@ -25,7 +29,7 @@ func CheckMayManage(ctx context.Context, tx store.Reader, target crewid.Person) 
 	if err != nil {
 		return err
 	}
-	beyond := held.Minus(holder)
+	beyond := held.Administrative().Minus(holder)
 	if beyond.Empty() {
 		return nil
 	}

@@ -205,3 +205,50 @@ func TestProfileActionsFollowTheState(t *testing.T) {
 		t.Fatalf("owen after refused actions: %v, active %v", err, p.Active)
 	}
 }
+
+// The console changes people on the viewer's behalf, under the same rules
+// as the API: a people manager without Admin Access can neither take over
+// an administrator's account nor change their profile, but manages a
+// technician's as before.
+func TestConsoleManagerCannotTakeOverAnAdministrator(t *testing.T) {
+	env := servertest.Start(t, sqlite.OpenTest(t))
+	ctx := context.Background()
+	admin := addAdmin(t, env)
+	tech := addPerson(t, env, crewid.KindTechnician, "Tom Tech", "tom@acme.test", access.KeyTechnician, "tom", "Tom-Technician-2026")
+	role, err := env.Server.Org.CreateRole(ctx, operator, env.Tenant.ID, crewid.Role{Name: "People Manager", EmployeeType: crewid.EmployeeTypeEmployee, Active: true,
+		Permissions: []int64{access.PermViewEmployees, access.PermEditEmployee, access.PermActivateDeactivate, access.PermManageLogins}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr := crewid.Person{TenantID: env.Tenant.ID, Kind: crewid.KindEmployee, Name: "Mia Manager", Email: "mia@acme.test", RoleIDs: []int64{role.ID}}
+	if _, err := env.Server.People.Create(ctx, operator, mgr, people.AccountSetup{Method: people.AssignLoginAndPassword,
+		Login: "mia", Password: "Mia-Manager-2026", OwnChoice: true}); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, env.URL)
+	b.signIn("mia", "Mia-Manager-2026")
+
+	adminPath := personPath(crewid.KindEmployee, admin.ID)
+	b.get(adminPath)
+	for _, form := range []url.Values{
+		{"action": {"SetTemporaryPassword"}, "actionPassword": {"Taken-Over-2026"}},
+		{"action": {"Deactivate"}},
+	} {
+		if status, _ := b.post(adminPath+"/action", form); status != http.StatusForbidden {
+			t.Errorf("%s on the administrator from the console: %d, want 403", form.Get("action"), status)
+		}
+	}
+	got, err := env.Server.People.Get(ctx, env.Tenant.ID, crewid.KindEmployee, admin.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Active || got.Account.PasswordHash != admin.Account.PasswordHash {
+		t.Fatal("a refused console action changed the administrator")
+	}
+
+	techPath := personPath(crewid.KindTechnician, tech.ID)
+	b.get(techPath)
+	if status, body := b.post(techPath+"/action", url.Values{"action": {"SetTemporaryPassword"}, "actionPassword": {"Temporary-2026x"}}); status != http.StatusOK {
+		t.Errorf("temporary password for a technician: %d %s", status, body)
+	}
+}

@@ -189,7 +189,12 @@ func (c *Console) signedIn(h func(http.ResponseWriter, *http.Request, *Viewer)) 
 			http.Redirect(w, r, target, http.StatusSeeOther)
 			return
 		}
-		r = r.WithContext(context.WithValue(r.Context(), viewerKey{}, v))
+		// Every change made from here is made on the viewer's behalf, so
+		// the rules that limit what a person may hand out or whom they
+		// may manage (access.Holder) see their permissions, whichever
+		// service the handler calls.
+		ctx := access.WithHolder(context.WithValue(r.Context(), viewerKey{}, v), v.Perms)
+		r = r.WithContext(ctx)
 		if r.Method == http.MethodPost {
 			if err := c.checkForm(r, v); err != nil {
 				c.fail(w, r, err)

@@ -49,6 +49,18 @@ func TestUnstorableTextIsRefused(t *testing.T) {
 			}
 		}
 
+		// SCIM with such a client id in Basic credentials: not signed in.
+		req, _ := http.NewRequest("GET", w.env.URL+"/scim/v2/Users", nil)
+		req.SetBasicAuth("cid.\x00", "x")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("SCIM with a NUL in the client id: status %d, want 401", resp.StatusCode)
+		}
+
 		status, body := w.settings("POST", "/employees", map[string]any{"name": "Ann\x00Lee", "email": "ann.lee@example.com", "accountCreationMethod": "CreateLater"})
 		if status != http.StatusBadRequest {
 			t.Errorf("creating an employee whose name holds a NUL: %d %s", status, body)

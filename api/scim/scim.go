@@ -7,6 +7,7 @@ package scim
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -138,9 +139,14 @@ func (h *Handler) authenticate(r *http.Request) (apps.Claims, error) {
 	if basic {
 		issued, err := h.Auth.IssueToken(r.Context(), clientID, secret, apps.ScopeSCIM)
 		if err != nil {
-			if crewid.CodeOf(err) == crewid.Invalid {
+			var e *crewid.Error
+			switch {
+			case errors.As(err, &e) && e.Code == crewid.Invalid && len(e.Fields[apps.ScopeField]) > 0:
 				// The application does not hold the scim scope.
 				return apps.Claims{}, crewid.Errorf(crewid.Forbidden, "The application lacks the \"scim\" scope.")
+			case errors.As(err, &e) && e.Code == crewid.Invalid:
+				// Credentials no client could have (text crewid cannot store).
+				return apps.Claims{}, apps.ErrInvalidClient
 			}
 			return apps.Claims{}, err
 		}

@@ -275,6 +275,13 @@ func TestNoOneGivesMoreThanTheyHold(t *testing.T) {
 		if got := w.effective(t, editor.id); slices.Contains(got, access.PermAdminAccess) {
 			t.Fatalf("the editor gave themselves Admin Access: %v", got)
 		}
+		// A role carrying more than the editor holds is not theirs to
+		// rename or delete.
+		w.expect(t, editor, 403, "PATCH", w.sp("/user-roles/%d", w.env.Roles[access.KeyAdministrator].ID), map[string]any{"name": "Renamed by a role editor"})
+		bigger := w.role(t, w.tid, access.PermViewEmployees, access.PermViewHistory)
+		w.expect(t, editor, 403, "DELETE", w.sp("/user-roles/%d", bigger.ID), nil)
+		smaller := w.role(t, w.tid, access.PermViewEmployees)
+		w.expect(t, editor, 200, "PATCH", w.sp("/user-roles/%d", smaller.ID), map[string]any{"name": fmt.Sprintf("Renamed %d", w.unique())})
 
 		// Generate API Application Key alone registers an application and
 		// gets its key, never a client secret, and only for scopes it could
@@ -342,6 +349,11 @@ func TestNoOneGivesMoreThanTheyHold(t *testing.T) {
 		peer := w.person(t, w.tid, []int64{w.role(t, w.tid, access.PermViewEmployees).ID}, nil)
 		w.expect(t, manager, 200, "POST", w.sp("/employees/%d/account-actions", peer.id), map[string]any{"action": "SetTemporaryPassword", "password": "Temporary-Pass-77"})
 		w.expect(t, manager, 200, "PATCH", w.sp("/employees/%d", peer.id), map[string]any{"mobilePhoneNumber": "(555) 010-8888"})
+		// The trade's permissions (a technician's dispatch, pricing, …) do
+		// not stand in the way: managing technicians is the manager's job.
+		fieldTech := w.newPerson(t, "technicians", "CreateLater")
+		w.must(t, 200, "PATCH", w.sp("/technicians/%d", fieldTech), map[string]any{"roleIds": []int64{w.env.Roles[access.KeyTechnician].ID}})
+		w.expect(t, manager, 200, "PATCH", w.sp("/technicians/%d", fieldTech), map[string]any{"phoneNumber": "(555) 010-7777"})
 
 		// A role held by a technician cannot become an Employee role.
 		techRole := w.role(t, w.tid)

@@ -257,7 +257,13 @@ func TestTechnicianLifecycle(t *testing.T) {
 		}
 
 		// License types: the create spelling maps to isManagedTech.
-		for lic, managed := range map[string]bool{"NonManagedTech": false, "ManagedInstaller": true, "ManagedTech": true} {
+		// In this order each is a change (the technician starts as
+		// ManagedTech), so each records an event.
+		for _, c := range []struct {
+			lic     string
+			managed bool
+		}{{"NonManagedTech", false}, {"ManagedInstaller", true}, {"ManagedTech", true}} {
+			lic, managed := c.lic, c.managed
 			h.must(t, 200, "PATCH", h.sp("/technicians/%d", id), map[string]any{"licenseType": lic})
 			raw := h.raw(t, h.sp("/technicians/%d", id))
 			if raw["licenseType"] != lic || raw["isManagedTech"] != managed {
