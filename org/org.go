@@ -6,6 +6,7 @@ package org
 import (
 	"context"
 	"math"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -93,10 +94,14 @@ func updateRecordTx[T any](ctx context.Context, tx store.Tx, s *Service, actor c
 	if err := edit(&after); err != nil {
 		return after, err
 	}
-	rec.stamp(&after, tenantID, now, false)
 	if err := rec.validate(ctx, tx, tenantID, &before, &after); err != nil {
 		return after, err
 	}
+	if reflect.DeepEqual(after, before) {
+		// Nothing changed: no write, no event, and modifiedOn stays.
+		return before, nil
+	}
+	rec.stamp(&after, tenantID, now, false)
 	if err := rec.update(ctx, tx, &after); err != nil {
 		return after, err
 	}

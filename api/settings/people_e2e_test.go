@@ -1350,5 +1350,22 @@ func TestEditChangingNothingIsNotAChange(t *testing.T) {
 		if events() != n+1 {
 			t.Errorf("a real edit recorded %d events, want 1", events()-n)
 		}
+
+		// The same for the settings records (one path serves them all).
+		unit := h.mustID(t, "POST", h.sp("/business-units"), map[string]any{"name": "Unchanged Unit"})
+		unitEvents := func() int {
+			var page struct {
+				Data []any `json:"data"`
+			}
+			if err := json.Unmarshal(h.must(t, 200, "GET", h.sp("/history?recordType=BusinessUnit&recordId=%d", unit), nil), &page); err != nil {
+				t.Fatal(err)
+			}
+			return len(page.Data)
+		}
+		m, was := unitEvents(), h.raw(t, h.sp("/business-units/%d", unit))["modifiedOn"]
+		h.must(t, 200, "PATCH", h.sp("/business-units/%d", unit), map[string]any{"name": "Unchanged Unit"})
+		if unitEvents() != m || h.raw(t, h.sp("/business-units/%d", unit))["modifiedOn"] != was {
+			t.Errorf("a business-unit edit that changed nothing was recorded")
+		}
 	})
 }
