@@ -20,6 +20,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -139,6 +140,9 @@ func (s *Service) Update(ctx context.Context, actor crewid.Actor, tenantID, id i
 				// A fresh start: the failures that disabled it are past.
 				after.ConsecutiveFailures, after.FailingSince = 0, time.Time{}
 			}
+		}
+		if reflect.DeepEqual(after, before) {
+			return nil // nothing changed: no write, no event
 		}
 		after.ModifiedOn = now
 		if err := tx.UpdateWebhook(ctx, &after); err != nil {

@@ -205,6 +205,7 @@ type webhookWire struct {
 	ConsecutiveFailures int      `json:"consecutiveFailures"`
 	FailingSince        *string  `json:"failingSince"`
 	Secret              *string  `json:"secret"`
+	ModifiedOn          string   `json:"modifiedOn"`
 }
 
 type deliveryWire struct {
@@ -399,6 +400,12 @@ func TestWebhookSignedDeliveries(t *testing.T) {
 			map[string]any{"events": []string{"Team.*", "BusinessUnit.Created", "Team.*"}}))
 		if !slices.Equal(changed.Events, []string{"BusinessUnit.Created", "Team.*"}) || changed.URL != units.URL || changed.Secret != nil {
 			t.Errorf("PATCH events: %+v", changed)
+		}
+		// The same events again change nothing: modifiedOn stays.
+		again := decode[webhookWire](t, x.must(t, 200, "PATCH", x.sp("/webhooks/%d", units.ID),
+			map[string]any{"events": []string{"Team.*", "BusinessUnit.Created"}}))
+		if again.ModifiedOn != changed.ModifiedOn {
+			t.Errorf("a PATCH that changed nothing moved modifiedOn %v → %v", changed.ModifiedOn, again.ModifiedOn)
 		}
 		x.must(t, 200, "DELETE", x.sp("/webhooks/%d", units.ID), nil)
 		x.must(t, 404, "GET", x.sp("/webhooks/%d", units.ID), nil)
