@@ -41,6 +41,27 @@ func addPerson(t testing.TB, env *servertest.Env, kind crewid.Kind, name, email,
 	return created
 }
 
+// addHolder adds an employee whose one custom role holds exactly perms,
+// with a login and password of their own, and signs them in.
+func addHolder(t testing.TB, env *servertest.Env, name, login, pw string, perms ...int64) (crewid.Person, *browser) {
+	t.Helper()
+	ctx := context.Background()
+	role, err := env.Server.Org.CreateRole(ctx, operator, env.Tenant.ID, crewid.Role{Name: name + "'s role", EmployeeType: crewid.EmployeeTypeEmployee,
+		Active: true, Permissions: perms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := crewid.Person{TenantID: env.Tenant.ID, Kind: crewid.KindEmployee, Name: name, Email: login + "@acme.test", RoleIDs: []int64{role.ID}}
+	created, err := env.Server.People.Create(ctx, operator, p, people.AccountSetup{Method: people.AssignLoginAndPassword,
+		Login: login, Password: pw, OwnChoice: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, env.URL)
+	b.signIn(login, pw)
+	return created, b
+}
+
 func addAdmin(t testing.TB, env *servertest.Env) crewid.Person {
 	return addPerson(t, env, crewid.KindEmployee, "Ada Admin", "ada@acme.test", access.KeyAdministrator, "ada", adminPassword)
 }

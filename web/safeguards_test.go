@@ -215,18 +215,8 @@ func TestConsoleManagerCannotTakeOverAnAdministrator(t *testing.T) {
 	ctx := context.Background()
 	admin := addAdmin(t, env)
 	tech := addPerson(t, env, crewid.KindTechnician, "Tom Tech", "tom@acme.test", access.KeyTechnician, "tom", "Tom-Technician-2026")
-	role, err := env.Server.Org.CreateRole(ctx, operator, env.Tenant.ID, crewid.Role{Name: "People Manager", EmployeeType: crewid.EmployeeTypeEmployee, Active: true,
-		Permissions: []int64{access.PermViewEmployees, access.PermEditEmployee, access.PermActivateDeactivate, access.PermManageLogins}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mgr := crewid.Person{TenantID: env.Tenant.ID, Kind: crewid.KindEmployee, Name: "Mia Manager", Email: "mia@acme.test", RoleIDs: []int64{role.ID}}
-	if _, err := env.Server.People.Create(ctx, operator, mgr, people.AccountSetup{Method: people.AssignLoginAndPassword,
-		Login: "mia", Password: "Mia-Manager-2026", OwnChoice: true}); err != nil {
-		t.Fatal(err)
-	}
-	b := newBrowser(t, env.URL)
-	b.signIn("mia", "Mia-Manager-2026")
+	_, b := addHolder(t, env, "Mia Manager", "mia", "Mia-Manager-2026",
+		access.PermViewEmployees, access.PermEditEmployee, access.PermActivateDeactivate, access.PermManageLogins)
 
 	adminPath := personPath(crewid.KindEmployee, admin.ID)
 	b.get(adminPath)

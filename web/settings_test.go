@@ -12,7 +12,6 @@ import (
 
 	"crewid"
 	"crewid/access"
-	"crewid/people"
 	"crewid/server/servertest"
 	"crewid/store"
 	"crewid/store/sqlite"
@@ -402,18 +401,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func TestRegisterOnlyApplications(t *testing.T) {
 	env := servertest.Start(t, sqlite.OpenTest(t))
 	ctx := context.Background()
-	role, err := env.Server.Org.CreateRole(ctx, operator, env.Tenant.ID, crewid.Role{Name: "Integrator", EmployeeType: crewid.EmployeeTypeEmployee,
-		Active: true, Permissions: []int64{access.PermGenerateAppKey}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := crewid.Person{TenantID: env.Tenant.ID, Kind: crewid.KindEmployee, Name: "Ian Integrator", Email: "ian@acme.test", RoleIDs: []int64{role.ID}}
-	if _, err := env.Server.People.Create(ctx, operator, p, people.AccountSetup{Method: people.AssignLoginAndPassword,
-		Login: "ian", Password: "Ian-Secret-2026", OwnChoice: true}); err != nil {
-		t.Fatal(err)
-	}
-	b := newBrowser(t, env.URL)
-	b.signIn("ian", "Ian-Secret-2026")
+	_, b := addHolder(t, env, "Ian Integrator", "ian", "Ian-Secret-2026", access.PermGenerateAppKey)
 	status, body := b.get("/settings/apps")
 	if status != http.StatusOK || strings.Contains(body, `id="apps-table"`) || strings.Contains(body, env.App.ClientID) {
 		t.Fatalf("apps page for a register-only person: %d", status)
@@ -445,24 +433,11 @@ func TestRegisterOnlyApplications(t *testing.T) {
 // Webhooks, View History (Admin Access opens them all).
 func TestSettingsPagesFollowTheirPermissions(t *testing.T) {
 	env := servertest.Start(t, sqlite.OpenTest(t))
-	ctx := context.Background()
 	pages := map[int64]string{access.PermManageRoles: "/settings/roles", access.PermManageWebhooks: "/settings/webhooks", access.PermViewHistory: "/settings/history"}
 	n := 0
 	for perm := range pages {
 		n++
-		role, err := env.Server.Org.CreateRole(ctx, operator, env.Tenant.ID, crewid.Role{Name: fmt.Sprintf("Only %d", perm), EmployeeType: crewid.EmployeeTypeEmployee,
-			Active: true, Permissions: []int64{perm}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		login := fmt.Sprintf("holder%d", n)
-		p := crewid.Person{TenantID: env.Tenant.ID, Kind: crewid.KindEmployee, Name: fmt.Sprintf("Holder %d", n), Email: login + "@acme.test", RoleIDs: []int64{role.ID}}
-		if _, err := env.Server.People.Create(ctx, operator, p, people.AccountSetup{Method: people.AssignLoginAndPassword,
-			Login: login, Password: "Holder-Secret-2026", OwnChoice: true}); err != nil {
-			t.Fatal(err)
-		}
-		b := newBrowser(t, env.URL)
-		b.signIn(login, "Holder-Secret-2026")
+		_, b := addHolder(t, env, fmt.Sprintf("Holder %d", n), fmt.Sprintf("holder%d", n), "Holder-Secret-2026", perm)
 		for other, path := range pages {
 			want := http.StatusForbidden
 			if other == perm {
