@@ -93,6 +93,23 @@ func checkScopesHeld(ctx context.Context, scopes []string) error {
 	if !ok {
 		return nil
 	}
+	missing := scopesBeyond(holder, scopes)
+	if len(missing) == 0 {
+		return nil
+	}
+	msg := "An application can only be given scopes whose permissions you hold: " + strings.Join(missing, ", ") + "."
+	return &crewid.Error{Code: crewid.Forbidden, Message: msg, Fields: map[string][]string{"scopes": {msg}}}
+}
+
+// ScopesHeldBy reports whether a person holding perms may give an
+// application all of scopes (and so take a secret for it).
+func ScopesHeldBy(perms access.Set, scopes []string) bool {
+	return len(scopesBeyond(perms, scopes)) == 0
+}
+
+// scopesBeyond says, for each of scopes that needs a permission the holder
+// lacks, which one.
+func scopesBeyond(holder access.Set, scopes []string) []string {
 	var missing []string
 	for _, sc := range NormalizeScopes(scopes) {
 		for _, perm := range scopePermissions[sc] {
@@ -103,11 +120,7 @@ func checkScopesHeld(ctx context.Context, scopes []string) error {
 			}
 		}
 	}
-	if len(missing) == 0 {
-		return nil
-	}
-	msg := "An application can only be given scopes whose permissions you hold: " + strings.Join(missing, ", ") + "."
-	return &crewid.Error{Code: crewid.Forbidden, Message: msg, Fields: map[string][]string{"scopes": {msg}}}
+	return missing
 }
 
 // mayConnect reports whether the person behind ctx, if any, may connect an

@@ -78,6 +78,14 @@ func newAppForm(app crewid.App, isNew bool) appFormData {
 	return appFormData{New: isNew, App: app, Areas: scopeAreas, CanAdd: len(app.Secrets) < apps.MaxLiveSecrets}
 }
 
+// appForm is an existing application's form as v sees it: a secret may be
+// added only by someone who could give the application all its scopes.
+func appForm(v *Viewer, app crewid.App) appFormData {
+	d := newAppForm(app, false)
+	d.CanAdd = d.CanAdd && apps.ScopesHeldBy(v.Perms, app.Scopes)
+	return d
+}
+
 func (c *Console) appNew(w http.ResponseWriter, r *http.Request, v *Viewer) {
 	if !c.authorize(w, r, v, access.TaskRegisterApps) {
 		return
@@ -129,7 +137,7 @@ func (c *Console) appOf(w http.ResponseWriter, r *http.Request, v *Viewer) (crew
 
 func (c *Console) appShow(w http.ResponseWriter, r *http.Request, v *Viewer) {
 	if app, ok := c.appOf(w, r, v); ok {
-		c.render(w, r, http.StatusOK, "app", &View{Title: app.Name, Data: newAppForm(app, false)})
+		c.render(w, r, http.StatusOK, "app", &View{Title: app.Name, Data: appForm(v, app)})
 	}
 }
 
@@ -146,7 +154,7 @@ func (c *Console) appSave(w http.ResponseWriter, r *http.Request, v *Viewer) {
 	if err != nil {
 		edited := app
 		edited.Name, edited.Scopes, edited.Active = name, scopes, active
-		c.appFailed(w, r, err, newAppForm(edited, false))
+		c.appFailed(w, r, err, appForm(v, edited))
 		return
 	}
 	c.doneWith(w, r, "/settings/apps/"+itoa(saved.ID), "The application "+saved.Name+" was saved.")
@@ -160,7 +168,7 @@ func (c *Console) appAddSecret(w http.ResponseWriter, r *http.Request, v *Viewer
 	_, secret, err := c.Apps.AddSecret(asViewer(r.Context(), v), v.Actor(r), v.Person.TenantID, app.ID)
 	if err != nil {
 		if formFailure(err) {
-			c.render(w, r, api400(err), "app", &View{Title: app.Name, Data: newAppForm(app, false), Error: errorText(err)})
+			c.render(w, r, api400(err), "app", &View{Title: app.Name, Data: appForm(v, app), Error: errorText(err)})
 			return
 		}
 		c.fail(w, r, err)

@@ -452,3 +452,21 @@ func TestSettingsPagesFollowTheirPermissions(t *testing.T) {
 		}
 	}
 }
+
+// An application's page offers "Add a secret" only to someone who could
+// give it all its scopes; the API refuses the others anyway.
+func TestAddSecretOfferedWithinOwnPermissions(t *testing.T) {
+	env := servertest.Start(t, sqlite.OpenTest(t))
+	_, b := addHolder(t, env, "Connie Connector", "connie", "Connie-Secret-2026",
+		access.PermManageAppAccess, access.PermViewEmployees)
+	reader, _, err := env.Server.Apps.Create(context.Background(), operator, env.Tenant.ID, "Reader", []string{"people.read"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[int64]bool{reader.ID: true, env.App.AppID: false} {
+		status, body := b.get("/settings/apps/" + itoa(id))
+		if status != http.StatusOK || strings.Contains(body, `id="add-secret"`) != want {
+			t.Errorf("application %d: status %d, add-secret offered %v, want %v", id, status, !want, want)
+		}
+	}
+}
