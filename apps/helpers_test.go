@@ -40,7 +40,7 @@ func openStore(tb testing.TB) store.Store {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	if err := st.Migrate(context.Background()); err != nil {
+	if _, err := st.Migrate(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
 	return st

@@ -372,7 +372,7 @@ func TestSealLegacyEvents(t *testing.T) {
 		if report.OK() || report.Break.Problem != history.ProblemMissingHash {
 			t.Fatalf("Verify of unchained events: %+v", report)
 		}
-		if err := c.env.Store.Migrate(c.ctx); err != nil {
+		if _, err := c.env.Store.Migrate(c.ctx); err != nil {
 			t.Fatal(err)
 		}
 		if report := c.verify(t); !report.OK() || report.Events != n {

@@ -33,8 +33,9 @@ type Store interface {
 	// Implementations may run fn again when the database asks for a retry
 	// (serialization failure), so fn must not have effects outside tx.
 	Update(ctx context.Context, fn func(tx Tx) error) error
-	// Migrate brings the schema up to date.
-	Migrate(ctx context.Context) error
+	// Migrate brings the schema up to date and says how many migrations
+	// it applied (those another process applied meanwhile not counted).
+	Migrate(ctx context.Context) (int, error)
 	Close() error
 }
 

@@ -49,7 +49,7 @@ func newFixture(t *testing.T, local bool) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
+	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return newFixtureOn(t, db, local)

@@ -118,7 +118,7 @@ func benchStore(b *testing.B, backend string) (store.Store, func() error) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	if err := st.Migrate(context.Background()); err != nil {
+	if _, err := st.Migrate(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	return st, func() error {

@@ -98,7 +98,7 @@ func openStore(ctx context.Context, dsn string) (store.Store, bool, error) {
 	default:
 		return nil, false, errors.New("--database must be sqlite:PATH or postgres://…")
 	}
-	if err := st.Migrate(ctx); err != nil {
+	if _, err := st.Migrate(ctx); err != nil {
 		st.Close()
 		return nil, false, fmt.Errorf("migrate: %w", err)
 	}

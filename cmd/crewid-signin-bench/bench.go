@@ -248,7 +248,7 @@ func openStore(ctx context.Context, dsn string) (store.Store, string, error) {
 	default:
 		return nil, "", errors.New("--database must be sqlite:PATH or postgres://…")
 	}
-	if err := st.Migrate(ctx); err != nil {
+	if _, err := st.Migrate(ctx); err != nil {
 		st.Close()
 		return nil, "", fmt.Errorf("migrate: %w", err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -46,7 +45,7 @@ func (f dbFlags) open(ctx context.Context) (store.Store, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	if err := st.Migrate(ctx); err != nil {
+	if _, err := st.Migrate(ctx); err != nil {
 		st.Close()
 		return nil, false, fmt.Errorf("migrate: %w", err)
 	}
@@ -403,36 +402,17 @@ func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer st.Close()
-	// A database never migrated has no record of migrations yet: none
-	// applied.
-	before, _ := appliedMigrations(ctx, st)
-	if err := st.Migrate(ctx); err != nil {
+	n, err := st.Migrate(ctx)
+	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	after, err := appliedMigrations(ctx, st)
-	switch n := after - before; {
-	case err != nil:
-		fmt.Fprintln(stdout, "The database schema is up to date.")
-	case n == 0:
+	switch n {
+	case 0:
 		fmt.Fprintln(stdout, "No migration to apply; the database schema is up to date.")
-	case n == 1:
+	case 1:
 		fmt.Fprintln(stdout, "Applied 1 migration; the database schema is up to date.")
 	default:
 		fmt.Fprintf(stdout, "Applied %d migrations; the database schema is up to date.\n", n)
 	}
 	return nil
-}
-
-// appliedMigrations counts the migrations the database records as applied,
-// in the table the store keeps them in. The store does not report what its
-// Migrate applied, so migrate compares the count before and after; another
-// process migrating at the same time makes the difference include its work.
-func appliedMigrations(ctx context.Context, st store.Store) (int, error) {
-	db, ok := st.(interface{ SQL() *sql.DB })
-	if !ok {
-		return 0, errors.New("the store does not expose its database")
-	}
-	var n int
-	err := db.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations").Scan(&n)
-	return n, err
 }

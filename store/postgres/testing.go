@@ -91,7 +91,7 @@ func openTest(t testing.TB) (*sqlstore.DB, string) {
 			t.Errorf("postgres.OpenTest: close: %v", err)
 		}
 	})
-	if err := db.Migrate(ctx); err != nil {
+	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatalf("postgres.OpenTest: migrate: %v", err)
 	}
 	return db, name

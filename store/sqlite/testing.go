@@ -22,7 +22,7 @@ func OpenTest(t testing.TB) *sqlstore.DB {
 			t.Errorf("sqlite.OpenTest: close: %v", err)
 		}
 	})
-	if err := db.Migrate(context.Background()); err != nil {
+	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatalf("sqlite.OpenTest: migrate: %v", err)
 	}
 	return db

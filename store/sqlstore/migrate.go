@@ -50,21 +50,27 @@ func (db *DB) loadMigrations() ([]migration, error) {
 
 // Migrate applies, in order and each in its own transaction, the migrations
 // not yet recorded in schema_migrations.
-func (db *DB) Migrate(ctx context.Context) error {
+// It returns how many it applied.
+func (db *DB) Migrate(ctx context.Context) (int, error) {
 	migrations, err := db.loadMigrations()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := db.createMigrationsTable(ctx); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
+		return 0, fmt.Errorf("create schema_migrations: %w", err)
 	}
+	applied := 0
 	for _, m := range migrations {
-		if err := db.applyMigration(ctx, m); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
+		done, err := db.applyMigration(ctx, m)
+		if err != nil {
+			return applied, fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if done {
+			applied++
 		}
 	}
 	// Events written before the history chain existed join it now.
-	return db.sealHistory(ctx)
+	return applied, db.sealHistory(ctx)
 }
 
 // createMigrationsTable makes the table that records applied migrations.
@@ -90,30 +96,32 @@ func (db *DB) createMigrationsTable(ctx context.Context) error {
 	return sqlTx.Commit()
 }
 
-func (db *DB) applyMigration(ctx context.Context, m migration) error {
+// applyMigration applies m unless the database records it already; it
+// reports whether it applied it.
+func (db *DB) applyMigration(ctx context.Context, m migration) (bool, error) {
 	sqlTx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer func() { _ = sqlTx.Rollback() }()
 	if db.flavor.LockMigrations != "" {
 		if _, err := sqlTx.ExecContext(ctx, db.flavor.LockMigrations); err != nil {
-			return fmt.Errorf("lock: %w", err)
+			return false, fmt.Errorf("lock: %w", err)
 		}
 	}
 	var applied int
 	if err := sqlTx.QueryRowContext(ctx, db.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), m.version).Scan(&applied); err != nil {
-		return err
+		return false, err
 	}
 	if applied > 0 {
-		return nil
+		return false, nil
 	}
 	if _, err := sqlTx.ExecContext(ctx, m.sql); err != nil {
-		return err
+		return false, err
 	}
 	if _, err := sqlTx.ExecContext(ctx, db.rebind(`INSERT INTO schema_migrations (version, name, applied_on) VALUES (?, ?, ?)`),
 		m.version, m.name, time.Now().UnixMicro()); err != nil {
-		return err
+		return false, err
 	}
-	return sqlTx.Commit()
+	return true, sqlTx.Commit()
 }
