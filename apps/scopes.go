@@ -72,15 +72,19 @@ func NormalizeScopes(scopes []string) []string {
 // the settings that Admin Access alone opens, and SCIM, which provisions
 // people and their roles.
 var scopePermissions = map[Scope][]int64{
-	ScopePeopleRead:    {access.PermViewEmployees},
-	ScopePeopleWrite:   {access.PermEditEmployee, access.PermActivateDeactivate, access.PermManageLogins, access.PermAssignRoles},
-	ScopeRoles:         {access.PermManageRoles},
+	ScopePeopleRead: {access.PermViewEmployees},
+	// An application is not held to "give only what you hold": with
+	// people.write it could make anyone an administrator, with roles it
+	// could put Admin Access into a role. Only Admin Access gives those.
+	ScopePeopleWrite:   {access.PermAdminAccess},
+	ScopeRoles:         {access.PermAdminAccess},
 	ScopeSettingsRead:  nil, // every person may read these settings
 	ScopeSettingsWrite: {access.PermAdminAccess},
 	ScopeApps:          {access.PermAdminAccess},
 	ScopeHistory:       {access.PermViewHistory},
-	ScopeWebhooks:      {access.PermManageWebhooks},
-	ScopeSCIM:          {access.PermAdminAccess},
+	// Deliveries, redelivered ones too, carry the history's events.
+	ScopeWebhooks: {access.PermManageWebhooks, access.PermViewHistory},
+	ScopeSCIM:     {access.PermAdminAccess},
 }
 
 // checkScopesHeld stops a person from giving an application, or taking a

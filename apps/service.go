@@ -282,7 +282,17 @@ func (s *Service) Update(ctx context.Context, actor crewid.Actor, tenantID, appI
 		}
 		if scopes != nil {
 			after.Scopes = NormalizeScopes(*scopes)
-			if err := checkScopesHeld(ctx, after.Scopes); err != nil {
+			// Given or taken away, a scope is the holder's to change only
+			// with its permissions: narrowing an application to take a
+			// secret, then having it widened again, would otherwise hand
+			// over its full power.
+			var changed []string
+			for _, sc := range AllScopes() {
+				if HasScope(before.Scopes, sc) != HasScope(after.Scopes, sc) {
+					changed = append(changed, sc)
+				}
+			}
+			if err := checkScopesHeld(ctx, changed); err != nil {
 				return err
 			}
 		}

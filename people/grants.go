@@ -43,6 +43,57 @@ func CheckMayManage(ctx context.Context, tx store.Reader, target crewid.Person) 
 		target.Name, strings.Join(names, ", "))
 }
 
+// HiddenMessage stands in the outbox for the text of a message the reader
+// may not see.
+const HiddenMessage = "Hidden: this message is for someone who holds permissions you do not hold."
+
+// MayReadMessage reports whether the person behind ctx may read a message
+// to recipient in the tenant's outbox: the reset codes and invitation links
+// in it are an account's keys, so not if one of the people it may be for
+// is someone they may not manage (CheckMayManage). Applications and the
+// operator may.
+func MayReadMessage(ctx context.Context, st store.Reader, tenantID int64, recipient string) (bool, error) {
+	holder, ok := access.Holder(ctx)
+	if !ok || holder.Has(access.PermAdminAccess) {
+		return true, nil
+	}
+	found, err := st.PeopleByContact(ctx, recipient)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range found {
+		if p.TenantID != tenantID {
+			continue
+		}
+		switch err := CheckMayManage(ctx, st, p); crewid.CodeOf(err) {
+		case crewid.Forbidden:
+			return false, nil
+		case crewid.Internal:
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// needsManageLogins refuses, for a person without View or Update Another
+// User Username or Password, what only that permission allows (what names
+// the change, in a sentence).
+func needsManageLogins(ctx context.Context, field, what string) error {
+	holder, ok := access.Holder(ctx)
+	if !ok || holder.Allows(access.PermManageLogins) {
+		return nil
+	}
+	perm, _ := access.PermissionByID(access.PermManageLogins)
+	msg := fmt.Sprintf("%s needs the %q permission.", what, perm.Name)
+	return &crewid.Error{Code: crewid.Forbidden, Message: msg, Fields: map[string][]string{field: {msg}}}
+}
+
+// hasAccount reports whether p has sign-in credentials or an invitation
+// out.
+func hasAccount(p crewid.Person) bool {
+	return p.Account.Login != "" || p.Account.PasswordHash != "" || p.Account.State == crewid.AccountInvited
+}
+
 // effectiveOf is p's effective permission set as stored: their roles (a
 // role deleted meanwhile counts for nothing) and overrides.
 func effectiveOf(ctx context.Context, tx store.Reader, p crewid.Person) (access.Set, error) {

@@ -185,6 +185,11 @@ func (s *Service) Prepare(p crewid.Person, setup AccountSetup) (Prepared, error)
 // Insert saves a prepared person inside tx, with their history event and,
 // for an invitation, the invitation and its message.
 func (s *Service) Insert(ctx context.Context, tx store.Tx, actor crewid.Actor, pr Prepared) (crewid.Person, error) {
+	if pr.method == SendInvite || pr.method == AssignLoginAndPassword {
+		if err := needsManageLogins(ctx, "accountCreationMethod", "Creating an account"); err != nil {
+			return crewid.Person{}, err
+		}
+	}
 	now := s.Now().UTC()
 	p := pr.person.Clone()
 	p.CreatedOn, p.ModifiedOn = now, now
@@ -282,6 +287,13 @@ func (s *Service) UpdateTx(ctx context.Context, tx store.Tx, actor crewid.Actor,
 	after := before.Clone()
 	if err := edit(&after); err != nil {
 		return crewid.Person{}, err
+	}
+	// Where reset codes and single sign-on lead is part of an account: who
+	// changes them for someone with an account can take it over.
+	if hasAccount(before) && (after.Email != before.Email || after.MobilePhone != before.MobilePhone || after.AADUserID != before.AADUserID) {
+		if err := needsManageLogins(ctx, "email", "Changing the email, mobile number or single sign-on id of someone with an account"); err != nil {
+			return crewid.Person{}, err
+		}
 	}
 	// What identifies the record is not the editor's to change.
 	after.ID, after.TenantID, after.UserID, after.Kind = before.ID, before.TenantID, before.UserID, before.Kind

@@ -40,7 +40,11 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // localPath returns next when it is a path on this site, else "/": a
 // sign-in link must not send the person elsewhere.
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	// Browsers drop tabs and line breaks from a URL and read a backslash
+	// as a slash, so "/\t/evil.example" would leave the site: any control
+	// character or backslash makes the path suspect.
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
 		return "/"
 	}
 	return next

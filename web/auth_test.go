@@ -142,3 +142,32 @@ func TestFormsNeedTheirToken(t *testing.T) {
 		t.Fatalf("still signed in: %d", status)
 	}
 }
+
+// The sign-in page's next parameter stays on this site, whatever a browser
+// would make of tabs, line breaks and backslashes in it.
+func TestSignInNextStaysOnThisSite(t *testing.T) {
+	env := servertest.Start(t, sqlite.OpenTest(t))
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	addAdmin(t, env)
+	b := newBrowser(t, env.URL)
+	b.signIn("ada", adminPassword)
+	client.Jar = b.client.Jar
+	for _, next := range []string{"//evil.example", "/\t/evil.example", "/\n/evil.example", "/\\evil.example", "https://evil.example/"} {
+		resp, err := client.Get(env.URL + "/signin?next=" + url.QueryEscape(next))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/" {
+			t.Errorf("next=%q: %d to %q, want 303 to /", next, resp.StatusCode, loc)
+		}
+	}
+	resp, err := client.Get(env.URL + "/signin?next=" + url.QueryEscape("/settings/roles"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); loc != "/settings/roles" {
+		t.Errorf("a local next: redirected to %q", loc)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"crewid"
 	"crewid/access"
+	"crewid/people"
 	"crewid/store"
 )
 
@@ -73,6 +74,14 @@ func (c *Console) outbox(w http.ResponseWriter, r *http.Request, v *Viewer) {
 		msgs, d.HasMore = msgs[:outboxPageSize], true
 	}
 	for _, m := range msgs {
+		readable, err := people.MayReadMessage(r.Context(), c.Store, v.Person.TenantID, m.Recipient)
+		if err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		if !readable {
+			m.Body = people.HiddenMessage
+		}
 		row := outboxRow{Message: m}
 		if m.Status != crewid.MessageSent {
 			row.Error = m.LastError

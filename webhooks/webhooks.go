@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"crewid"
+	"crewid/access"
 	"crewid/history"
 	"crewid/store"
 )
@@ -71,6 +72,9 @@ type Changes struct {
 // Create subscribes url to the tenant's events matching events and returns
 // the subscription with its secret, which is shown only this once.
 func (s *Service) Create(ctx context.Context, actor crewid.Actor, tenantID int64, rawURL string, events []string) (crewid.Webhook, error) {
+	if err := mayReadHistory(ctx); err != nil {
+		return crewid.Webhook{}, err
+	}
 	p := crewid.Problems{}
 	u := s.checkURL(ctx, p, rawURL)
 	filter := cleanFilter(p, events)
@@ -103,6 +107,11 @@ func (s *Service) Create(ctx context.Context, actor crewid.Actor, tenantID int64
 // deliveries; making it active again clears why it was disabled and
 // resumes them, due at once.
 func (s *Service) Update(ctx context.Context, actor crewid.Actor, tenantID, id int64, c Changes) (crewid.Webhook, error) {
+	if c.URL != nil || c.Events != nil {
+		if err := mayReadHistory(ctx); err != nil {
+			return crewid.Webhook{}, err
+		}
+	}
 	p := crewid.Problems{}
 	var newURL string
 	var filter []string
@@ -205,6 +214,9 @@ type redeliveryRecord struct {
 // most MaxRedelivery events. An inactive subscription keeps them until it
 // is active again.
 func (s *Service) Redeliver(ctx context.Context, actor crewid.Actor, tenantID, id int64, r Redelivery) (int, error) {
+	if err := mayReadHistory(ctx); err != nil {
+		return 0, err
+	}
 	p := crewid.Problems{}
 	switch {
 	case r.EventID < 0:
@@ -355,6 +367,18 @@ func cleanFilter(p crewid.Problems, events []string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// mayReadHistory refuses a person who may not read the history (View
+// History) to choose where events go or which: deliveries carry them,
+// records and all. Applications (scope webhooks needs View History to give)
+// and the operator pass.
+func mayReadHistory(ctx context.Context) error {
+	holder, ok := access.Holder(ctx)
+	if !ok || holder.Allows(access.PermViewHistory) {
+		return nil
+	}
+	return access.Missing(access.PermViewHistory)
 }
 
 // EventRecords are the first parts of the event types crewid records

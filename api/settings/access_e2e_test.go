@@ -395,10 +395,10 @@ func routeTable() map[string][]routeCase {
 	newWebhook := func(t *testing.T, w *peopleWorld) int64 {
 		return w.mustID(t, "POST", w.sp("/webhooks"), map[string]any{"url": "https://203.0.113.10/hooks/crewid", "events": []string{"*"}})
 	}
-	add("POST", "/webhooks", routeCase{perm: access.PermManageWebhooks, setup: fixed("/webhooks", map[string]any{"url": "https://203.0.113.10/hooks/crewid", "events": []string{"*"}})})
+	add("POST", "/webhooks", routeCase{perm: access.PermManageWebhooks, extra: []int64{access.PermViewHistory}, setup: fixed("/webhooks", map[string]any{"url": "https://203.0.113.10/hooks/crewid", "events": []string{"*"}})})
 	add("GET", "/webhooks", routeCase{perm: access.PermManageWebhooks, setup: fixed("/webhooks", nil)})
 	for _, op := range []struct{ method, suffix string }{{"GET", ""}, {"PATCH", ""}, {"DELETE", ""}, {"GET", "/deliveries"}, {"POST", "/redeliver"}} {
-		add(op.method, "/webhooks/{id}"+op.suffix, routeCase{perm: access.PermManageWebhooks, setup: func(t *testing.T, w *peopleWorld) (string, any) {
+		add(op.method, "/webhooks/{id}"+op.suffix, routeCase{perm: access.PermManageWebhooks, extra: []int64{access.PermViewHistory}, setup: func(t *testing.T, w *peopleWorld) (string, any) {
 			var body any
 			switch op.method {
 			case "PATCH":

@@ -16,6 +16,7 @@ import (
 
 	"crewid"
 	"crewid/access"
+	"crewid/people"
 	"crewid/server"
 	"crewid/store"
 )
@@ -316,6 +317,19 @@ func TestNoOneGivesMoreThanTheyHold(t *testing.T) {
 			t.Errorf("modifiedOn answered %q, read back %q", answered.ModifiedOn, read.ModifiedOn)
 		}
 		w.must(t, 400, "POST", w.sp("/apps"), map[string]any{"name": fmt.Sprintf("No scopes %d", w.unique()), "scopes": []string{}})
+		// Taking a scope away is as much beyond them as giving it: narrowed,
+		// the application would get a secret that widening brings back.
+		w.expect(t, connector, 403, "PATCH", w.sp("/apps/%d", powerful), map[string]any{"scopes": []string{"people.read"}})
+		// people.write and roles need Admin Access: an application is not
+		// held to "give only what you hold".
+		peopleAdmin := w.holding(t, access.PermViewEmployees, access.PermEditEmployee, access.PermActivateDeactivate,
+			access.PermManageLogins, access.PermAssignRoles, access.PermManageAppAccess, access.PermGenerateAppKey, access.PermManageRoles)
+		w.expect(t, peopleAdmin, 403, "POST", w.sp("/apps"), map[string]any{"name": fmt.Sprintf("Writer %d", w.unique()), "scopes": []string{"people.write"}})
+		w.expect(t, peopleAdmin, 403, "POST", w.sp("/apps"), map[string]any{"name": fmt.Sprintf("Roles %d", w.unique()), "scopes": []string{"roles"}})
+
+		// Webhooks deliver the history: subscribing needs View History too.
+		w.expect(t, w.holding(t, access.PermManageWebhooks), 403, "POST", w.sp("/webhooks"), map[string]any{"url": "https://203.0.113.10/hooks/x", "events": []string{"*"}})
+		w.expect(t, w.holding(t, access.PermManageWebhooks, access.PermViewHistory), 200, "POST", w.sp("/webhooks"), map[string]any{"url": "https://203.0.113.10/hooks/y", "events": []string{"*"}})
 
 		// A permission alone opens its setting; Admin Access opens them all.
 		w.expect(t, w.holding(t, access.PermViewHistory), 200, "GET", w.sp("/history"), nil)
@@ -329,6 +343,11 @@ func TestNoOneGivesMoreThanTheyHold(t *testing.T) {
 		// would hand that power over.
 		manager := w.holding(t, access.PermViewEmployees, access.PermEditEmployee, access.PermActivateDeactivate, access.PermManageLogins)
 		admin := w.person(t, w.tid, []int64{w.env.Roles[access.KeyAdministrator].ID}, nil)
+		var adminRecord struct {
+			Email string `json:"email"`
+		}
+		_ = json.Unmarshal(w.must(t, 200, "GET", w.sp("/employees/%d", admin.id), nil), &adminRecord)
+		adminEmail := adminRecord.Email
 		for _, body := range []map[string]any{
 			{"action": "SetTemporaryPassword", "password": "Taken-Over-Pass-1"},
 			{"action": "SetLoginAndPassword", "login": fmt.Sprintf("taken%d", w.unique()), "password": "Taken-Over-Pass-1"},
@@ -354,6 +373,45 @@ func TestNoOneGivesMoreThanTheyHold(t *testing.T) {
 		fieldTech := w.newPerson(t, "technicians", "CreateLater")
 		w.must(t, 200, "PATCH", w.sp("/technicians/%d", fieldTech), map[string]any{"roleIds": []int64{w.env.Roles[access.KeyTechnician].ID}})
 		w.expect(t, manager, 200, "PATCH", w.sp("/technicians/%d", fieldTech), map[string]any{"phoneNumber": "(555) 010-7777"})
+
+		// What leads to an account (its email, mobile number, single
+		// sign-on id, its creation) is for whoever manages logins.
+		editorOnly := w.holding(t, access.PermViewEmployees, access.PermEditEmployee)
+		withAccount := w.person(t, w.tid, []int64{w.role(t, w.tid, access.PermViewEmployees).ID}, nil)
+		for _, body := range []map[string]any{{"email": "elsewhere@example.com"}, {"mobilePhoneNumber": "(555) 010-6666"}, {"aadUserId": "someone-else"}} {
+			w.expect(t, editorOnly, 403, "PATCH", w.sp("/employees/%d", withAccount.id), body)
+		}
+		w.expect(t, editorOnly, 200, "PATCH", w.sp("/employees/%d", withAccount.id), map[string]any{"phoneNumber": "(555) 010-5555"})
+		invite := w.personBody("employees", "SendInvite")
+		w.expect(t, editorOnly, 403, "POST", w.sp("/employees"), invite)
+
+		// The outbox hides the messages of people one may not manage: the
+		// reset code a stranger can request for an administrator.
+		if code, raw := w.env.Do(t, nil, "POST", "/auth/password-reset/start", map[string]string{"identifier": adminEmail}); code != 202 {
+			t.Fatalf("reset start: %d %s", code, raw)
+		}
+		var box struct {
+			Data []struct {
+				Recipient string `json:"recipient"`
+				Body      string `json:"body"`
+			} `json:"data"`
+		}
+		seen := 0
+		// The reset is started in the background: wait for its message.
+		for deadline := time.Now().Add(10 * time.Second); seen == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			_ = json.Unmarshal(w.expect(t, manager, 200, "GET", w.sp("/outbox?pageSize=200"), nil), &box)
+			for _, m := range box.Data {
+				if m.Recipient == adminEmail {
+					seen++
+					if m.Body != people.HiddenMessage {
+						t.Errorf("the manager reads the administrator's message: %q", m.Body)
+					}
+				}
+			}
+		}
+		if seen == 0 {
+			t.Errorf("no message to the administrator in the outbox")
+		}
 
 		// A role held by a technician cannot become an Employee role.
 		techRole := w.role(t, w.tid)

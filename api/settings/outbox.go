@@ -7,6 +7,7 @@ import (
 
 	"crewid"
 	"crewid/api"
+	"crewid/people"
 	"crewid/store"
 )
 
@@ -111,6 +112,14 @@ func (h *Handler) listOutbox(w http.ResponseWriter, r *http.Request, c api.Calle
 	}
 	out := paginated[outboxMessageResponse]{Page: page, PageSize: pageSize, HasMore: hasMore, Data: make([]outboxMessageResponse, len(items))}
 	for i, m := range items {
+		ok, err := people.MayReadMessage(r.Context(), h.Store, c.TenantID, m.Recipient)
+		if err != nil {
+			api.WriteError(w, r, err)
+			return
+		}
+		if !ok {
+			m.Body = people.HiddenMessage
+		}
 		out.Data[i] = toOutboxResponse(m)
 	}
 	api.WriteJSON(w, out)
