@@ -288,9 +288,9 @@ func (s *Service) UpdateTx(ctx context.Context, tx store.Tx, actor crewid.Actor,
 	if err := edit(&after); err != nil {
 		return crewid.Person{}, err
 	}
-	// Where reset codes and single sign-on lead is part of an account: who
-	// changes them for someone with an account can take it over.
-	if hasAccount(before) && (after.Email != before.Email || after.MobilePhone != before.MobilePhone || after.AADUserID != before.AADUserID) {
+	// Where reset codes lead is part of an account, and the single sign-on
+	// id is a way in by itself: who changes them can take the account.
+	if hasAccount(before) && (after.Email != before.Email || after.MobilePhone != before.MobilePhone) || after.AADUserID != before.AADUserID {
 		if err := needsManageLogins(ctx, "email", "Changing the email, mobile number or single sign-on id of someone with an account"); err != nil {
 			return crewid.Person{}, err
 		}

@@ -382,6 +382,10 @@ func TestNoOneGivesMoreThanTheyHold(t *testing.T) {
 			w.expect(t, editorOnly, 403, "PATCH", w.sp("/employees/%d", withAccount.id), body)
 		}
 		w.expect(t, editorOnly, 200, "PATCH", w.sp("/employees/%d", withAccount.id), map[string]any{"phoneNumber": "(555) 010-5555"})
+		// The single sign-on id is a way in by itself, account or not.
+		noAccount := w.newPerson(t, "employees", "CreateLater")
+		w.expect(t, editorOnly, 403, "PATCH", w.sp("/employees/%d", noAccount), map[string]any{"aadUserId": "someone-else"})
+		w.expect(t, editorOnly, 200, "PATCH", w.sp("/employees/%d", noAccount), map[string]any{"mobilePhoneNumber": "(555) 010-4444"})
 		invite := w.personBody("employees", "SendInvite")
 		w.expect(t, editorOnly, 403, "POST", w.sp("/employees"), invite)
 
