@@ -65,10 +65,12 @@ func MayReadMessage(ctx context.Context, st store.Reader, tenantID int64, recipi
 		if p.TenantID != tenantID {
 			continue
 		}
-		switch err := CheckMayManage(ctx, st, p); crewid.CodeOf(err) {
-		case crewid.Forbidden:
+		err := CheckMayManage(ctx, st, p)
+		switch {
+		case err == nil:
+		case crewid.CodeOf(err) == crewid.Forbidden:
 			return false, nil
-		case crewid.Internal:
+		default:
 			return false, err
 		}
 	}

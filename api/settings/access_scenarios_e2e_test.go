@@ -390,9 +390,16 @@ func TestNoOneGivesMoreThanTheyHold(t *testing.T) {
 		w.expect(t, editorOnly, 403, "POST", w.sp("/employees"), invite)
 
 		// The outbox hides the messages of people one may not manage: the
-		// reset code a stranger can request for an administrator.
-		if code, raw := w.env.Do(t, nil, "POST", "/auth/password-reset/start", map[string]string{"identifier": adminEmail}); code != 202 {
-			t.Fatalf("reset start: %d %s", code, raw)
+		// reset code a stranger can request for an administrator. Those
+		// of people one may manage stay readable.
+		var peerRecord struct {
+			Email string `json:"email"`
+		}
+		_ = json.Unmarshal(w.must(t, 200, "GET", w.sp("/employees/%d", peer.id), nil), &peerRecord)
+		for _, who := range []string{adminEmail, peerRecord.Email} {
+			if code, raw := w.env.Do(t, nil, "POST", "/auth/password-reset/start", map[string]string{"identifier": who}); code != 202 {
+				t.Fatalf("reset start: %d %s", code, raw)
+			}
 		}
 		var box struct {
 			Data []struct {
@@ -400,21 +407,28 @@ func TestNoOneGivesMoreThanTheyHold(t *testing.T) {
 				Body      string `json:"body"`
 			} `json:"data"`
 		}
-		seen := 0
-		// The reset is started in the background: wait for its message.
-		for deadline := time.Now().Add(10 * time.Second); seen == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		seenAdmin, seenPeer := 0, 0
+		// The resets are started in the background: wait for their messages.
+		for deadline := time.Now().Add(10 * time.Second); (seenAdmin == 0 || seenPeer == 0) && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			seenAdmin, seenPeer = 0, 0
 			_ = json.Unmarshal(w.expect(t, manager, 200, "GET", w.sp("/outbox?pageSize=200"), nil), &box)
 			for _, m := range box.Data {
-				if m.Recipient == adminEmail {
-					seen++
+				switch m.Recipient {
+				case adminEmail:
+					seenAdmin++
 					if m.Body != people.HiddenMessage {
-						t.Errorf("the manager reads the administrator's message: %q", m.Body)
+						t.Fatalf("the manager reads the administrator's message: %q", m.Body)
+					}
+				case peerRecord.Email:
+					seenPeer++
+					if m.Body == people.HiddenMessage {
+						t.Fatalf("the manager cannot read the message of someone they manage")
 					}
 				}
 			}
 		}
-		if seen == 0 {
-			t.Errorf("no message to the administrator in the outbox")
+		if seenAdmin == 0 || seenPeer == 0 {
+			t.Errorf("messages in the outbox: %d to the administrator, %d to the peer", seenAdmin, seenPeer)
 		}
 
 		// A role held by a technician cannot become an Employee role.
