@@ -125,6 +125,8 @@ type formData struct {
 	CanEdit    bool
 	CanRoles   bool
 	CanActions bool
+	// Beyond says why the person is the viewer's to see but not to change.
+	Beyond     string
 	Actions    []accountAction
 	Chosen     accountAction
 	Positions  []string
@@ -518,6 +520,12 @@ func (c *Console) showPerson(w http.ResponseWriter, r *http.Request, v *Viewer, 
 	fields, msg := fieldErrors(err)
 	d := c.newFormData(labels, p, l, v, false)
 	d.Chosen = chosen
+	// Someone beyond the viewer's power is shown, not offered for change:
+	// the services would refuse it.
+	if err := people.CheckMayManage(r.Context(), c.Store, p); err != nil && crewid.CodeOf(err) == crewid.Forbidden {
+		d.CanEdit, d.CanRoles, d.CanActions, d.Actions = false, false, false, nil
+		d.Beyond = err.Error()
+	}
 	c.render(w, r, status, "person", &View{Title: title, Errors: fields, Error: msg, Data: d})
 }
 

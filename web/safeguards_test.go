@@ -219,7 +219,11 @@ func TestConsoleManagerCannotTakeOverAnAdministrator(t *testing.T) {
 		access.PermViewEmployees, access.PermEditEmployee, access.PermActivateDeactivate, access.PermManageLogins)
 
 	adminPath := personPath(crewid.KindEmployee, admin.ID)
-	b.get(adminPath)
+	// The page shows the administrator without offering what would be
+	// refused.
+	if status, body := b.get(adminPath); status != http.StatusOK || strings.Contains(body, `id="profile-actions"`) || !strings.Contains(body, `id="beyond"`) {
+		t.Errorf("the administrator's page for a people manager: %d, actions offered %v", status, strings.Contains(body, `id="profile-actions"`))
+	}
 	for _, form := range []url.Values{
 		{"action": {"SetTemporaryPassword"}, "actionPassword": {"Taken-Over-2026"}},
 		{"action": {"Deactivate"}},
