@@ -246,3 +246,23 @@ func TestConsoleManagerCannotTakeOverAnAdministrator(t *testing.T) {
 		t.Errorf("temporary password for a technician: %d %s", status, body)
 	}
 }
+
+// The console offers neither account creation to someone who may not
+// manage logins nor new webhooks or redeliveries to someone who may not
+// read the history: both would be refused.
+func TestConsoleOffersOnlyWhatItWouldAllow(t *testing.T) {
+	env := servertest.Start(t, sqlite.OpenTest(t))
+	_, editor := addHolder(t, env, "Eddie Editor", "eddie", "Eddie-Editor-2026", access.PermViewEmployees, access.PermEditEmployee)
+	_, body := editor.get("/settings/people/employees/new")
+	if strings.Contains(body, `id="method-invite"`) || strings.Contains(body, `id="method-assign"`) {
+		t.Error("the new-employee form offers account creation to someone who may not manage logins")
+	}
+	_, hooks := addHolder(t, env, "Wes Webhooks", "wes", "Wes-Webhooks-2026", access.PermManageWebhooks)
+	if _, body := hooks.get("/settings/webhooks"); strings.Contains(body, `id="add-webhook"`) {
+		t.Error("New webhook offered without View History")
+	}
+	_, both := addHolder(t, env, "Whit Webhooks", "whit", "Whit-Webhooks-2026", access.PermManageWebhooks, access.PermViewHistory)
+	if _, body := both.get("/settings/webhooks"); !strings.Contains(body, `id="add-webhook"`) {
+		t.Error("New webhook not offered with View History")
+	}
+}
