@@ -195,12 +195,7 @@ func CheckGrant(actor, before, after Set) error {
 	if beyond.Empty() {
 		return nil
 	}
-	names := make([]string, 0, beyond.Len())
-	for _, id := range beyond.IDs() {
-		perm, _ := PermissionByID(id)
-		names = append(names, fmt.Sprintf("%q", perm.Name))
-	}
-	msg := "You can only give or take away permissions you hold yourself: " + strings.Join(names, ", ") + "."
+	msg := "You can only give or take away permissions you hold yourself: " + beyond.Names() + "."
 	return &crewid.Error{
 		Code:    crewid.Forbidden,
 		Message: msg,

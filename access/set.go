@@ -1,6 +1,11 @@
 package access
 
-import "crewid"
+import (
+	"fmt"
+	"strings"
+
+	"crewid"
+)
 
 // Set is a set of catalog permissions, one bit per catalog index. It is a
 // small value (no pointers): copy it freely, compare it with ==, keep it in
@@ -119,6 +124,17 @@ func (s Set) Administrative() Set {
 		s.bits[w] &= administrative.bits[w]
 	}
 	return s
+}
+
+// Names lists the permissions of s by name, quoted and comma-separated,
+// for messages.
+func (s Set) Names() string {
+	names := make([]string, 0, s.Len())
+	for _, id := range s.IDs() {
+		perm, _ := PermissionByID(id)
+		names = append(names, fmt.Sprintf("%q", perm.Name))
+	}
+	return strings.Join(names, ", ")
 }
 
 // Empty reports whether s holds nothing.

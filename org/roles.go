@@ -91,13 +91,8 @@ func checkHoldsRole(ctx context.Context, r *crewid.Role) error {
 	if beyond.Empty() {
 		return nil
 	}
-	names := make([]string, 0, beyond.Len())
-	for _, id := range beyond.IDs() {
-		p, _ := access.PermissionByID(id)
-		names = append(names, fmt.Sprintf("%q", p.Name))
-	}
 	return crewid.Errorf(crewid.Forbidden, "The role %q carries permissions you do not hold (%s); only someone who holds them can change it.",
-		r.Name, strings.Join(names, ", "))
+		r.Name, beyond.Names())
 }
 
 // checkHoldersKind refuses to narrow a role's employee type while people

@@ -3,7 +3,6 @@ package people
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"crewid"
 	"crewid/access"
@@ -33,14 +32,9 @@ func CheckMayManage(ctx context.Context, tx store.Reader, target crewid.Person) 
 	if beyond.Empty() {
 		return nil
 	}
-	names := make([]string, 0, beyond.Len())
-	for _, id := range beyond.IDs() {
-		perm, _ := access.PermissionByID(id)
-		names = append(names, fmt.Sprintf("%q", perm.Name))
-	}
 	return crewid.Errorf(crewid.Forbidden,
 		"%s holds permissions you do not hold (%s); only someone who holds them can change this person's profile or account.",
-		target.Name, strings.Join(names, ", "))
+		target.Name, beyond.Names())
 }
 
 // HiddenMessage stands in the outbox for the text of a message the reader
